@@ -1,0 +1,160 @@
+#include "api/groups_api.hpp"
+
+#include <fmt/format.h>
+
+#include "api/api_error.hpp"
+#include "domain/hal.hpp"
+#include "domain/names.hpp"
+
+namespace roster::api {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kWrapper = "user_group";
+
+domain::NormalizedName ParseGroupName(const std::string& raw) {
+  domain::Checked<domain::NormalizedName> name = domain::NormalizeName(raw);
+  if (!name.ok()) throw BadRequest("user_group.name " + name.problem, "user_group.name");
+  return *name.value;
+}
+
+std::optional<std::string> ParseDescription(const json::object& wrapper) {
+  std::optional<std::string> raw = OptionalString(wrapper, "description", "user_group.description");
+  if (!raw) return std::nullopt;
+  domain::Checked<std::string> description = domain::CheckDescription(*raw);
+  if (!description.ok()) {
+    throw BadRequest("user_group.description " + description.problem, "user_group.description");
+  }
+  return description.value;
+}
+
+ApiError NameTaken(const domain::NormalizedName& name) {
+  return Conflict(fmt::format("A group named \"{}\" already exists", name.display),
+                  "user_group.name");
+}
+
+// Returns the group, or throws 404; with `for_change`, also 403 for a managed group.
+storage::Group RequireGroup(ApiServices& services, const WorkspaceScope& scope,
+                            const std::string& token, bool for_change) {
+  std::optional<storage::Group> group = services.store.FindGroup(scope.workspace.id, token);
+  if (!group) throw NotFound("Group");
+  if (for_change && group->managed) {
+    throw Forbidden("This group is managed by an identity provider and cannot be changed here");
+  }
+  return *group;
+}
+
+// Resolves the member and data_source filters. Returns false when a filter names nothing in
+// the workspace, so the list is empty.
+bool ResolveGroupFilter(ApiServices& services, const ApiRequest& request,
+                        const WorkspaceScope& scope, storage::GroupFilter& filter,
+                        std::string& self_path) {
+  std::optional<std::string> member = request.QueryValue("member");
+  std::optional<std::string> data_source = request.QueryValue("data_source");
+  if (data_source && !member) {
+    throw BadRequest("data_source may only be combined with member", "data_source");
+  }
+  if (!member) return true;
+  auto found = services.store.FindWorkspaceMemberByUsername(scope.workspace.id, *member);
+  if (!found) return false;
+  filter.member_user_id = found->user.id;
+  self_path += "?member=" + found->user.username;
+  if (!data_source) return true;
+  auto source = services.store.FindDataSource(scope.workspace.id, *data_source);
+  if (!source) return false;
+  filter.data_source_id = source->id;
+  self_path += "&data_source=" + source->token;
+  return true;
+}
+
+ApiResponse ListGroups(ApiServices& services, const ApiRequest& request,
+                       const PathParams& params) {
+  WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
+  ListPaging paging = ParsePaging(request);
+  storage::GroupFilter filter;
+  std::string self_path = fmt::format("/api/{}/groups", scope.workspace.username);
+  storage::ListResult<storage::Group> groups;
+  if (ResolveGroupFilter(services, request, scope, filter, self_path)) {
+    groups = services.store.ListGroups(scope.workspace.id, filter, paging.page);
+  }
+  json::array items;
+  items.reserve(groups.items.size());
+  for (const storage::Group& group : groups.items) {
+    items.push_back(domain::RenderGroup(scope.workspace.username, group));
+  }
+  paging.paging.total_count = groups.total_count;
+  return JsonResponse(
+      domain::RenderCollection(self_path, "groups", std::move(items), paging.paging));
+}
+
+ApiResponse CreateGroup(ApiServices& services, const ApiRequest& request,
+                        const PathParams& params) {
+  WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
+  json::object body = ParseJsonBody(request);
+  const json::object& wrapper = RequireWrapper(body, kWrapper);
+  std::optional<std::string> raw_name = OptionalString(wrapper, "name", "user_group.name");
+  if (!raw_name) throw ParamMissing("user_group.name");
+  domain::NormalizedName name = ParseGroupName(*raw_name);
+  std::string description = ParseDescription(wrapper).value_or("");
+  try {
+    storage::Group group =
+        services.store.CreateGroup(scope.workspace.id, name, description, scope.actor_id);
+    return JsonResponse(domain::RenderGroup(scope.workspace.username, group));
+  } catch (const storage::StoreError& error) {
+    if (error.code() == storage::StoreErrorCode::kConflict) throw NameTaken(name);
+    throw;
+  }
+}
+
+ApiResponse GetGroup(ApiServices& services, const ApiRequest& request, const PathParams& params) {
+  WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
+  storage::Group group = RequireGroup(services, scope, params[1], false);
+  return JsonResponse(domain::RenderGroup(scope.workspace.username, group));
+}
+
+ApiResponse UpdateGroup(ApiServices& services, const ApiRequest& request,
+                        const PathParams& params) {
+  WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
+  RequireGroup(services, scope, params[1], true);
+  json::object body = ParseJsonBody(request);
+  const json::object& wrapper = RequireWrapper(body, kWrapper);
+  std::optional<std::string> raw_name = OptionalString(wrapper, "name", "user_group.name");
+  std::optional<std::string> description = ParseDescription(wrapper);
+  if (!raw_name && !description) {
+    throw ApiError(400, "param_missing", "user_group must contain name or description",
+                   "user_group.name");
+  }
+  std::optional<domain::NormalizedName> name;
+  if (raw_name) name = ParseGroupName(*raw_name);
+  try {
+    std::optional<storage::Group> group =
+        services.store.UpdateGroup(scope.workspace.id, params[1], name, description);
+    if (!group) throw NotFound("Group");
+    return JsonResponse(domain::RenderGroup(scope.workspace.username, *group));
+  } catch (const storage::StoreError& error) {
+    if (error.code() == storage::StoreErrorCode::kConflict) throw NameTaken(*name);
+    throw;
+  }
+}
+
+ApiResponse DeleteGroup(ApiServices& services, const ApiRequest& request,
+                        const PathParams& params) {
+  WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
+  RequireGroup(services, scope, params[1], true);
+  std::optional<storage::Group> group = services.store.DeleteGroup(scope.workspace.id, params[1]);
+  if (!group) throw NotFound("Group");
+  return JsonResponse(domain::RenderGroup(scope.workspace.username, *group));
+}
+
+}  // namespace
+
+void RegisterGroupRoutes(Router& router) {
+  router.Add("GET", "/api/:workspace/groups", ListGroups);
+  router.Add("POST", "/api/:workspace/groups", CreateGroup);
+  router.Add("GET", "/api/:workspace/groups/:group", GetGroup);
+  router.Add("PATCH", "/api/:workspace/groups/:group", UpdateGroup);
+  router.Add("DELETE", "/api/:workspace/groups/:group", DeleteGroup);
+}
+
+}  // namespace roster::api

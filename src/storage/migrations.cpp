@@ -1,0 +1,173 @@
+#include "storage/migrations.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <ctime>
+#include <fmt/format.h>
+#include <string>
+
+namespace roster::storage {
+namespace {
+
+// Each migration's SQL is shared by the engines. "{id}" stands for the engine's auto-numbered
+// primary key column type; everything else is SQL that SQLite and PostgreSQL both accept.
+// Booleans are INTEGER 0/1 and times are INTEGER microseconds since the Unix epoch.
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE accounts (
+  id {id},
+  username TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('user', 'workspace')),
+  name TEXT NOT NULL,
+  email TEXT NOT NULL DEFAULT '',
+  token TEXT NOT NULL UNIQUE,
+  plan TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE workspace_members (
+  id {id},
+  workspace_id BIGINT NOT NULL REFERENCES accounts (id),
+  user_id BIGINT NOT NULL REFERENCES accounts (id),
+  admin INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'deactivated')),
+  managed_by_scim INTEGER NOT NULL DEFAULT 0,
+  activated_at BIGINT NOT NULL,
+  UNIQUE (workspace_id, user_id)
+);
+CREATE INDEX workspace_members_by_user ON workspace_members (user_id);
+CREATE TABLE api_tokens (
+  token TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL,
+  account_id BIGINT NOT NULL REFERENCES accounts (id),
+  scope TEXT NOT NULL CHECK (scope IN ('workspace', 'member')),
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE TABLE user_groups (
+  id {id},
+  workspace_id BIGINT NOT NULL REFERENCES accounts (id),
+  token TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  description TEXT NOT NULL,
+  managed INTEGER NOT NULL DEFAULT 0,
+  creator_id BIGINT NOT NULL REFERENCES accounts (id),
+  member_count BIGINT NOT NULL DEFAULT 0,
+  spaces_count BIGINT NOT NULL DEFAULT 0,
+  data_sources_count BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (workspace_id, name_key)
+);
+CREATE INDEX user_groups_listing ON user_groups (workspace_id, created_at, token);
+CREATE TABLE group_memberships (
+  id {id},
+  token TEXT NOT NULL UNIQUE,
+  group_id BIGINT NOT NULL REFERENCES user_groups (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL REFERENCES accounts (id),
+  creator_id BIGINT NOT NULL REFERENCES accounts (id),
+  created_at BIGINT NOT NULL,
+  UNIQUE (group_id, user_id)
+);
+CREATE INDEX group_memberships_listing ON group_memberships (group_id, created_at, token);
+CREATE INDEX group_memberships_by_user ON group_memberships (user_id);
+CREATE TABLE spaces (
+  id {id},
+  workspace_id BIGINT NOT NULL REFERENCES accounts (id),
+  token TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  creator_id BIGINT NOT NULL REFERENCES accounts (id),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX spaces_listing ON spaces (workspace_id, created_at, token);
+CREATE TABLE data_sources (
+  id {id},
+  workspace_id BIGINT NOT NULL REFERENCES accounts (id),
+  token TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  adapter TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX data_sources_listing ON data_sources (workspace_id, created_at, token);
+CREATE TABLE permissions (
+  id {id},
+  token TEXT NOT NULL UNIQUE,
+  workspace_id BIGINT NOT NULL REFERENCES accounts (id),
+  target_type TEXT NOT NULL CHECK (target_type IN ('space', 'data_source')),
+  target_id BIGINT NOT NULL,
+  accessor_type TEXT NOT NULL CHECK (accessor_type IN ('Account', 'UserGroup')),
+  accessor_id BIGINT NOT NULL,
+  action TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (target_type, target_id, accessor_type, accessor_id)
+);
+CREATE INDEX permissions_listing ON permissions (target_type, target_id, created_at, token);
+CREATE INDEX permissions_by_accessor ON permissions (accessor_type, accessor_id);
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations = {{
+    {1, "accounts, tokens, groups, memberships, spaces, data sources, permissions",
+     kInitialSchema},
+}};
+
+std::string ForEngine(const Database& database, std::string_view sql) {
+  std::string text(sql);
+  std::string_view id = database.IdColumnType();
+  for (size_t at = text.find("{id}"); at != std::string::npos; at = text.find("{id}", at)) {
+    text.replace(at, 4, id);
+  }
+  return text;
+}
+
+int ReadVersion(Connection& connection) {
+  int64_t version = 0;
+  connection.Execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {},
+                     [&](const Row& row) { version = row.GetInt(0); });
+  return static_cast<int>(version);
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return kMigrations.back().version; }
+
+int Migrate(Database& database) {
+  std::unique_ptr<Connection> connection = database.Connect();
+  connection->ExecuteScript(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  for (const Migration& migration : kMigrations) {
+    connection->BeginWrite();
+    try {
+      if (!database.MigrationLockSql().empty()) {
+        connection->Execute(database.MigrationLockSql(), {});
+      }
+      int current = ReadVersion(*connection);
+      if (current > LatestSchemaVersion()) {
+        throw StoreError(StoreErrorCode::kInternal,
+                         fmt::format("the database schema is version {}, newer than this "
+                                     "binary's {}; run a newer roster",
+                                     current, LatestSchemaVersion()));
+      }
+      if (current >= migration.version) {
+        connection->Rollback();
+        continue;
+      }
+      connection->ExecuteScript(ForEngine(database, migration.sql));
+      connection->Execute(
+          "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)",
+          {int64_t{migration.version}, std::string(migration.description),
+           int64_t{std::time(nullptr)}});
+      connection->Commit();
+      spdlog::info("applied schema migration {}: {}", migration.version, migration.description);
+    } catch (...) {
+      connection->Rollback();
+      throw;
+    }
+  }
+  return ReadVersion(*connection);
+}
+
+}  // namespace roster::storage
