@@ -8,6 +8,8 @@ packages=(
   libgtest-dev
   python3 python3-pytest python3-requests
   postgresql haproxy
+  clang-14 libclang-rt-14-dev openssl
+  wrk nginx-light valgrind
 )
 if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
 export DEBIAN_FRONTEND=noninteractive

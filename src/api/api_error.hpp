@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "storage/database.hpp"
 
@@ -20,6 +22,13 @@ class ApiError : public std::exception {
   const std::string& field() const { return field_; }  // JSON path of the bad field, or empty
   const char* what() const noexcept override { return message_.c_str(); }
 
+  // Response headers that the error carries, such as Retry-After on a 429.
+  const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
+  ApiError& AddHeader(std::string name, std::string value) {
+    headers_.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+
   // Renders the response body.
   std::string Body() const;
 
@@ -28,6 +37,7 @@ class ApiError : public std::exception {
   std::string id_;
   std::string message_;
   std::string field_;
+  std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 // The message of every "not yours or does not exist" answer about a workspace.

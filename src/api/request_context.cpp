@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/api_error.hpp"
+#include "api/request_limits.hpp"
 #include "domain/validation.hpp"
 
 namespace roster::api {
@@ -16,8 +17,11 @@ std::optional<std::string> ApiRequest::QueryValue(std::string_view name) const {
 }
 
 auth::Caller RequireCaller(ApiServices& services, const ApiRequest& request) {
+  RejectThrottledClient(services, request);
   std::optional<auth::Caller> caller = services.authenticator.Authenticate(request.authorization);
+  RecordAuthentication(services, request, caller.has_value());
   if (!caller) throw Unauthorized();
+  EnforceRateLimit(services, request);
   return *caller;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "auth/authenticator.hpp"
+#include "auth/throttle.hpp"
 #include "domain/hal.hpp"
 #include "storage/store.hpp"
 
@@ -24,6 +25,7 @@ struct ApiRequest {
   std::string body;
   bool body_too_large = false;  // the body exceeded the limit and was not read
   std::string request_id;
+  std::string client_address;  // the peer's IP address, as text
 
   // Returns the first value of a query parameter, or nothing.
   std::optional<std::string> QueryValue(std::string_view name) const;
@@ -39,6 +41,9 @@ struct ApiResponse {
 struct ApiServices {
   storage::Store& store;
   auth::Authenticator& authenticator;
+  // Abuse limits applied by RequireCaller; either may be null (not applied).
+  auth::AuthThrottle* auth_throttle = nullptr;
+  auth::TokenRateLimiter* rate_limiter = nullptr;
 };
 
 // A caller authorized as an admin of a Business-plan workspace.
@@ -48,7 +53,9 @@ struct WorkspaceScope {
   int64_t actor_id;  // the account recorded as creator: the user, or the workspace itself
 };
 
-// Throws ApiError 401 when the request is not authenticated.
+// Throws ApiError 401 when the request is not authenticated, and 429 when its address is
+// throttled after failed authentication (checked first) or its token is over the rate limit
+// (checked right after authentication).
 auth::Caller RequireCaller(ApiServices& services, const ApiRequest& request);
 
 // Runs the checks in order: 401, 404 (unknown workspace or caller not an active member), 403

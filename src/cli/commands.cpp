@@ -17,6 +17,7 @@
 #include "domain/tokens.hpp"
 #include "domain/validation.hpp"
 #include "http/server.hpp"
+#include "http/server_flags.hpp"
 #include "storage/migrations.hpp"
 #include "storage/open_store.hpp"
 
@@ -108,9 +109,9 @@ void Serve(storage::Store& store, http::ServerOptions options) {
   api::Router router = api::BuildApiRouter();
   http::Server server(options, services, router);
   server.Listen();
-  int threads = options.threads > 0 ? options.threads
-                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  spdlog::info("roster listening on http://{}:{} with {} threads, database {} ({})",
+  int threads = http::ThreadCount(options.threads);
+  spdlog::info("roster listening on {}://{}:{} with {} threads, database {} ({})",
+               options.tls_enabled() ? "https" : "http",
                options.host.find(':') == std::string::npos ? options.host : "[" + options.host + "]",
                server.port(), threads, store.database().DisplayName(),
                store.database().EngineName());
@@ -203,6 +204,8 @@ int RunCommandLine(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Serve the API");
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
   serve->add_option("--threads", threads, "I/O threads (default: one per core)")->check(CLI::Range(0, 256));
+  http::ServerFlags server_flags;
+  http::AddServerFlags(*serve, server_flags);
   auto* demo = app.add_subcommand("demo", "Create the demo workspace and a token, then serve");
   demo->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
 
@@ -218,7 +221,7 @@ int RunCommandLine(int argc, char** argv) {
   try {
     auth::InitializeCrypto();
     size_t pool_size = static_cast<size_t>(
-        (threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())) + 2);
+        http::ThreadCount(threads) + 2);
     std::unique_ptr<storage::Store> store = storage::OpenStore(db, pool_size);
 
     if (workspace_create->parsed()) {
@@ -265,7 +268,16 @@ int RunCommandLine(int argc, char** argv) {
       }
     } else if (source_add->parsed()) {
       auto ws = RequireAccount(*store, slug, true);
-      auto created = store->CreateDataSource(ws.id, name, description, adapter);
+      // Data source names follow the group name rules, so the API never shows a blank name.
+      auto checked_name = domain::NormalizeName(name);
+      if (!checked_name.ok()) throw CommandError("invalid data source name: name " + checked_name.problem);
+      auto checked_description = domain::CheckDescription(description);
+      if (!checked_description.ok()) {
+        throw CommandError("invalid --description: description " + checked_description.problem);
+      }
+      if (adapter.empty()) throw CommandError("--adapter must name an adapter, such as postgres or snowflake");
+      auto created = store->CreateDataSource(ws.id, checked_name.value->display,
+                                             *checked_description.value, adapter);
       PrintJson(json::object{{"token", created.token}, {"name", created.name}, {"adapter", created.adapter}});
     } else if (source_remove->parsed()) {
       auto ws = RequireAccount(*store, slug, true);
@@ -277,7 +289,9 @@ int RunCommandLine(int argc, char** argv) {
       PrintJson(json::object{{"schema_version", storage::LatestSchemaVersion()},
                              {"database", store->database().DisplayName()}});
     } else if (serve->parsed()) {
-      Serve(*store, ParseListen(listen, threads));
+      http::ServerOptions options = ParseListen(listen, threads);
+      http::ApplyServerFlags(server_flags, options);
+      Serve(*store, options);
     } else if (demo->parsed()) {
       http::ServerOptions options = ParseListen(listen, threads);
       RunDemo(*store, options);

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
@@ -12,16 +13,42 @@ namespace roster::http {
 
 Server::Server(ServerOptions options, api::ApiServices& services, const api::Router& router)
     : options_(std::move(options)),
+      auth_throttle_(options_.auth_failures, options_.max_tracked_clients),
+      rate_limiter_(options_.rate_limit, options_.max_tracked_clients),
+      services_{services.store, services.authenticator, &auth_throttle_, &rate_limiter_},
       io_context_(options_.threads),
       acceptor_(net::make_strand(io_context_)),
       signals_(io_context_, SIGINT, SIGTERM),
       shutdown_timer_(io_context_),
-      context_{options_, services, router, {}} {
+      context_{options_, services_, router, {}} {
+  if (options_.tls_enabled()) LoadTlsContext();
   std::random_device random;
   request_id_prefix_ = fmt::format("{:08x}", random());
   context_.next_request_id = [this] {
     return fmt::format("{}-{:06x}", request_id_prefix_, ++request_counter_);
   };
+}
+
+void Server::LoadTlsContext() {
+  tls_context_.emplace(net::ssl::context::tls_server);
+  tls_context_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                            net::ssl::context::no_sslv3 | net::ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(tls_context_->native_handle(), TLS1_2_VERSION);
+  beast::error_code error;
+  tls_context_->use_certificate_chain_file(options_.tls_certificate_file, error);
+  if (error) {
+    throw std::runtime_error(fmt::format("cannot load TLS certificate chain {}: {}",
+                                         options_.tls_certificate_file, error.message()));
+  }
+  tls_context_->use_private_key_file(options_.tls_key_file, net::ssl::context::pem, error);
+  if (error) {
+    throw std::runtime_error(fmt::format("cannot load TLS private key {}: {}",
+                                         options_.tls_key_file, error.message()));
+  }
+  if (SSL_CTX_check_private_key(tls_context_->native_handle()) != 1) {
+    throw std::runtime_error(fmt::format("TLS private key {} does not match certificate {}",
+                                         options_.tls_key_file, options_.tls_certificate_file));
+  }
 }
 
 void Server::Listen() {
@@ -52,8 +79,7 @@ void Server::Run() {
     }
   });
   DoAccept();
-  int threads = options_.threads > 0 ? options_.threads
-                                     : std::max(1u, std::thread::hardware_concurrency());
+  int threads = ThreadCount(options_.threads);
   std::vector<std::thread> workers;
   for (int i = 1; i < threads; ++i) workers.emplace_back([this] { io_context_.run(); });
   io_context_.run();
@@ -84,8 +110,9 @@ void Server::OnAccept(beast::error_code error, tcp::socket socket) {
       return DoAccept();
     }
     uint64_t id = ++next_session_id_;
-    session = std::make_shared<Session>(std::move(socket), context_,
-                                        [this, id] { OnSessionClosed(id); });
+    auto on_close = [this, id] { OnSessionClosed(id); };
+    session = tls_context_ ? MakeTlsSession(std::move(socket), *tls_context_, context_, on_close)
+                           : MakePlainSession(std::move(socket), context_, on_close);
     sessions_.emplace(id, session);
   }
   session->Start();

@@ -1,10 +1,12 @@
 // The HTTP server: a listener on Boost.Asio, a pool of threads running one io_context, and a
-// Session per connection. Handlers run on the I/O threads and call the Store synchronously.
+// Session per connection (plain HTTP, or HTTPS when the options name a certificate). Handlers
+// run on the I/O threads and call the Store synchronously.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "http/session.hpp"
@@ -13,6 +15,8 @@ namespace roster::http {
 
 class Server {
  public:
+  // Applies its own authentication throttle and rate limiter (from `options`) to requests,
+  // whatever `services` holds. Throws std::runtime_error when the TLS files cannot be loaded.
   Server(ServerOptions options, api::ApiServices& services, const api::Router& router);
 
   // Binds and listens; throws std::runtime_error naming the address when that fails.
@@ -25,12 +29,17 @@ class Server {
   void Run();
 
  private:
+  void LoadTlsContext();
   void DoAccept();
   void OnAccept(beast::error_code error, tcp::socket socket);
   void BeginShutdown();
   void OnSessionClosed(uint64_t id);
 
   ServerOptions options_;
+  auth::AuthThrottle auth_throttle_;
+  auth::TokenRateLimiter rate_limiter_;
+  api::ApiServices services_;
+  std::optional<net::ssl::context> tls_context_;
   net::io_context io_context_;
   tcp::acceptor acceptor_;
   net::signal_set signals_;

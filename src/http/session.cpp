@@ -1,15 +1,18 @@
 #include "http/session.hpp"
 
+#include <boost/beast/ssl.hpp>
 #include <boost/url.hpp>
 #include <spdlog/spdlog.h>
+
+#include <array>
+#include <optional>
+#include <type_traits>
 
 namespace roster::http {
 namespace bhttp = beast::http;
 
-namespace {
-
-// Builds the API's view of a request from the parsed header and body.
-api::ApiRequest ToApiRequest(const bhttp::request<bhttp::string_body>& message) {
+api::ApiRequest ToApiRequest(const bhttp::request<bhttp::string_body>& message,
+                             std::string client_address) {
   api::ApiRequest request;
   request.method = std::string(message.method_string());
   auto target = boost::urls::parse_origin_form(message.target());
@@ -30,163 +33,259 @@ api::ApiRequest ToApiRequest(const bhttp::request<bhttp::string_body>& message) 
   request.has_content_type = content_type != message.end();
   if (request.has_content_type) request.content_type = std::string(content_type->value());
   request.body = message.body();
+  request.client_address = std::move(client_address);
   return request;
 }
 
+namespace {
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// A connection over `Stream`: beast::tcp_stream for plain HTTP, TlsStream for HTTPS.
+template <class Stream>
+class HttpSession : public Session, public std::enable_shared_from_this<HttpSession<Stream>> {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  template <class... StreamArgs>
+  HttpSession(SessionContext& context, std::function<void()> on_close, tcp::socket&& socket,
+              StreamArgs&... stream_args)
+      : stream_(std::move(socket), stream_args...),
+        context_(context),
+        on_close_(std::move(on_close)) {
+    beast::error_code error;
+    auto endpoint = Socket().remote_endpoint(error);
+    remote_ = error ? "unknown" : endpoint.address().to_string();
+  }
+
+  ~HttpSession() override {
+    if (on_close_) on_close_();
+  }
+
+  void Start() override {
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->DoHandshake();
+      } else {
+        self->DoReadHeader();
+      }
+    });
+  }
+
+  void Stop() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->stopping_ = true;
+      if (!self->busy_) self->Close();
+    });
+  }
+
+ private:
+  using Parser = bhttp::request_parser<bhttp::string_body>;
+  using DrainBuffer = std::array<char, 16 * 1024>;
+
+  tcp::socket& Socket() { return beast::get_lowest_layer(stream_).socket(); }
+  void ExpiresAfter(std::chrono::seconds timeout) {
+    beast::get_lowest_layer(stream_).expires_after(timeout);
+  }
+
+  void DoHandshake() {
+    ExpiresAfter(context_.options.read_timeout);
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code error) {
+                              // A client that is not speaking TLS, or too slowly, is dropped.
+                              if (error) return self->Close();
+                              self->DoReadHeader();
+                            });
+  }
+
+  void DoReadHeader() {
+    if (stopping_) return Close();
+    busy_ = false;
+    body_too_large_ = false;
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(context_.options.header_limit));
+    // No body limit while the header is read: Beast checks Content-Length against it as soon as
+    // it parses that field and stops there, which would leave the fields after it unparsed
+    // (Authorization among them). OnReadHeader checks the length and sets the limit.
+    parser_->body_limit(boost::none);
+    // One deadline covers all the reads of the header, so a client that trickles bytes is
+    // dropped as surely as one that sends nothing.
+    ExpiresAfter(context_.options.read_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&HttpSession::OnReadHeader, this->shared_from_this()));
+  }
+
+  void OnReadHeader(beast::error_code error, size_t) {
+    if (error == bhttp::error::header_limit) {
+      busy_ = true;
+      bhttp::response<bhttp::string_body> response{
+          bhttp::status::request_header_fields_too_large, 11};
+      response.set(bhttp::field::content_type, "application/hal+json");
+      response.body() =
+          api::ApiError(431, "bad_request", "The request headers are too large").Body();
+      response.keep_alive(false);
+      response.prepare_payload();
+      return DoWrite(std::move(response));
+    }
+    if (error) return Close();  // end of stream, timeout, reset or malformed request
+    busy_ = true;
+    started_ = std::chrono::steady_clock::now();
+    auto length = parser_->content_length();
+    if (length && *length > context_.options.body_limit) {
+      // The body is not read at all, but the whole header is, so the request still gets its
+      // 401/403/404 before 413. The response carries Connection: close.
+      body_too_large_ = true;
+      return Respond();
+    }
+    parser_->body_limit(context_.options.body_limit);  // limits a chunked body
+    if (parser_->is_done()) return Respond();
+    if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
+      return SendContinue();
+    }
+    DoReadBody();
+  }
+
+  void SendContinue() {
+    auto interim =
+        std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+    ExpiresAfter(context_.options.read_timeout);
+    bhttp::async_write(stream_, *interim,
+                       [self = this->shared_from_this(), interim](beast::error_code error, size_t) {
+                         if (error) return self->Close();
+                         self->DoReadBody();
+                       });
+  }
+
+  void DoReadBody() {
+    ExpiresAfter(context_.options.read_timeout);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&HttpSession::OnReadBody, this->shared_from_this()));
+  }
+
+  void OnReadBody(beast::error_code error, size_t) {
+    if (error == bhttp::error::body_limit) {
+      body_too_large_ = true;
+      return Respond();
+    }
+    // A client that disconnects or stalls mid-body gets no response and causes no write.
+    if (error) return Close();
+    Respond();
+  }
+
+  void Respond() {
+    const auto& message = parser_->get();
+    api::ApiRequest request = ToApiRequest(message, remote_);
+    request.body_too_large = body_too_large_;
+    request.request_id = context_.next_request_id();
+    api::ApiResponse result = context_.router.Dispatch(context_.services, request);
+
+    bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(result.status), 11};
+    response.set(bhttp::field::content_type, "application/hal+json");
+    response.set("X-Request-Id", request.request_id);
+    for (const auto& [name, value] : result.headers) response.set(name, value);
+    response.body() = std::move(result.body);
+    // A body that was not read leaves the stream unusable for another request.
+    bool close = body_too_large_ || !parser_->is_done() || !message.keep_alive() || stopping_;
+    response.keep_alive(!close);
+    response.prepare_payload();
+
+    double elapsed_ms = std::chrono::duration<double, std::milli>(
+                            std::chrono::steady_clock::now() - started_).count();
+    spdlog::info("request_id={} client={} method={} path={} status={} latency_ms={:.2f} "
+                 "bytes_in={} bytes_out={}",
+                 request.request_id, remote_, request.method, request.path, result.status,
+                 elapsed_ms, request.body.size(), response.body().size());
+    DoWrite(std::move(response));
+  }
+
+  void DoWrite(bhttp::response<bhttp::string_body> response) {
+    bool close = !response.keep_alive();
+    auto shared = std::make_shared<bhttp::response<bhttp::string_body>>(std::move(response));
+    response_ = shared;
+    ExpiresAfter(context_.options.read_timeout);
+    bhttp::async_write(
+        stream_, *shared,
+        beast::bind_front_handler(&HttpSession::OnWrite, this->shared_from_this(), close));
+  }
+
+  void OnWrite(bool close, beast::error_code error, size_t) {
+    response_.reset();
+    if (error) return Close();
+    if (close) return DrainAndClose();
+    DoReadHeader();
+  }
+
+  // Ends the connection after a response that carried Connection: close.
+  void DrainAndClose() {
+    // Closing a socket with unread request bytes makes the kernel send a reset, which can
+    // destroy the response before the client reads it; so stop sending, discard what the
+    // client still sends for a short while, then close.
+    // Over TLS the TCP send side stays open until close_notify has been sent, after the drain.
+    if constexpr (!kTls) {
+      beast::error_code ignored;
+      Socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    ExpiresAfter(std::chrono::seconds(2));
+    DrainSome(std::make_shared<DrainBuffer>(), 0);
+  }
+
+  void DrainSome(std::shared_ptr<DrainBuffer> discard, size_t drained) {
+    constexpr size_t kMaxDrainBytes = 4 * 1024 * 1024;
+    if (drained > kMaxDrainBytes) return FinishClose();
+    stream_.async_read_some(
+        net::buffer(*discard),
+        [self = this->shared_from_this(), discard, drained](beast::error_code error,
+                                                            size_t bytes) {
+          if (error) return self->FinishClose();
+          self->DrainSome(discard, drained + bytes);
+        });
+  }
+
+  // Ends a drained connection. Over TLS it sends close_notify first, which fails at once when
+  // the drain timed out, because the timeout closed the socket.
+  void FinishClose() {
+    if constexpr (kTls) {
+      ExpiresAfter(std::chrono::seconds(1));
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->Close(); });
+    } else {
+      Close();
+    }
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    Socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Socket().close(ignored);
+  }
+
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  SessionContext& context_;
+  std::function<void()> on_close_;
+  std::optional<Parser> parser_;
+  std::string remote_;
+  bool body_too_large_ = false;
+  bool busy_ = false;      // a request is being read past its headers, handled or answered
+  bool stopping_ = false;  // close after the current response
+  std::chrono::steady_clock::time_point started_;
+  std::shared_ptr<void> response_;  // keeps the response alive during the write
+};
+
 }  // namespace
 
-Session::Session(tcp::socket&& socket, SessionContext& context, std::function<void()> on_close)
-    : stream_(std::move(socket)), context_(context), on_close_(std::move(on_close)) {
-  beast::error_code error;
-  auto endpoint = stream_.socket().remote_endpoint(error);
-  remote_ = error ? "unknown" : endpoint.address().to_string();
+std::shared_ptr<Session> MakePlainSession(tcp::socket&& socket, SessionContext& context,
+                                          std::function<void()> on_close) {
+  return std::make_shared<HttpSession<beast::tcp_stream>>(context, std::move(on_close),
+                                                          std::move(socket));
 }
 
-Session::~Session() {
-  if (on_close_) on_close_();
-}
-
-void Session::Start() {
-  net::dispatch(stream_.get_executor(),
-                beast::bind_front_handler(&Session::DoReadHeader, shared_from_this()));
-}
-
-void Session::Stop() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
-    self->stopping_ = true;
-    if (!self->busy_) self->Close();
-  });
-}
-
-void Session::DoReadHeader() {
-  if (stopping_) return Close();
-  busy_ = false;
-  body_too_large_ = false;
-  parser_.emplace();
-  parser_->header_limit(static_cast<uint32_t>(context_.options.header_limit));
-  parser_->body_limit(context_.options.body_limit);
-  stream_.expires_after(context_.options.read_timeout);
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
-}
-
-void Session::OnReadHeader(beast::error_code error, size_t) {
-  if (error == bhttp::error::header_limit) {
-    busy_ = true;
-    bhttp::response<bhttp::string_body> response{bhttp::status::request_header_fields_too_large,
-                                                 11};
-    response.set(bhttp::field::content_type, "application/hal+json");
-    response.body() = api::ApiError(431, "bad_request", "The request headers are too large").Body();
-    response.keep_alive(false);
-    return DoWrite(std::move(response));
-  }
-  if (error) return Close();  // end of stream, timeout, reset or malformed request
-  busy_ = true;
-  started_ = std::chrono::steady_clock::now();
-  auto length = parser_->content_length();
-  if (length && *length > context_.options.body_limit) {
-    // The body is not read at all: the response carries Connection: close.
-    body_too_large_ = true;
-    return Respond();
-  }
-  if (parser_->is_done()) return Respond();
-  if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) return SendContinue();
-  DoReadBody();
-}
-
-void Session::SendContinue() {
-  auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
-  bhttp::async_write(stream_, *interim,
-                     [self = shared_from_this(), interim](beast::error_code error, size_t) {
-                       if (error) return self->Close();
-                       self->DoReadBody();
-                     });
-}
-
-void Session::DoReadBody() {
-  stream_.expires_after(context_.options.read_timeout);
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
-}
-
-void Session::OnReadBody(beast::error_code error, size_t) {
-  if (error == bhttp::error::body_limit) {
-    body_too_large_ = true;
-    return Respond();
-  }
-  // A client that disconnects or stalls mid-body gets no response and causes no write.
-  if (error) return Close();
-  Respond();
-}
-
-void Session::Respond() {
-  const auto& message = parser_->get();
-  api::ApiRequest request = ToApiRequest(message);
-  request.body_too_large = body_too_large_;
-  request.request_id = context_.next_request_id();
-  api::ApiResponse result = context_.router.Dispatch(context_.services, request);
-
-  bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(result.status), 11};
-  response.set(bhttp::field::content_type, "application/hal+json");
-  response.set("X-Request-Id", request.request_id);
-  for (const auto& [name, value] : result.headers) response.set(name, value);
-  response.body() = std::move(result.body);
-  // A body that was not read leaves the stream unusable for another request.
-  bool close = body_too_large_ || !parser_->is_done() || !message.keep_alive() || stopping_;
-  response.keep_alive(!close);
-  response.prepare_payload();
-
-  double elapsed_ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - started_).count();
-  spdlog::info("request_id={} client={} method={} path={} status={} latency_ms={:.2f} "
-               "bytes_in={} bytes_out={}",
-               request.request_id, remote_, request.method, request.path, result.status,
-               elapsed_ms, request.body.size(), response.body().size());
-  DoWrite(std::move(response));
-}
-
-void Session::DoWrite(bhttp::response<bhttp::string_body> response) {
-  bool close = !response.keep_alive();
-  auto shared = std::make_shared<bhttp::response<bhttp::string_body>>(std::move(response));
-  response_ = shared;
-  stream_.expires_after(context_.options.read_timeout);
-  bhttp::async_write(stream_, *shared,
-                     beast::bind_front_handler(&Session::OnWrite, shared_from_this(), close));
-}
-
-void Session::OnWrite(bool close, beast::error_code error, size_t) {
-  response_.reset();
-  if (error) return Close();
-  if (close) return DrainAndClose();
-  DoReadHeader();
-}
-
-void Session::DrainAndClose() {
-  // Closing a socket with unread request bytes makes the kernel send a reset, which can destroy
-  // the response before the client reads it; so stop sending, discard what the client still
-  // sends for a short while, then close.
-  beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(std::chrono::seconds(2));
-  auto discard = std::make_shared<std::array<char, 16 * 1024>>();
-  DrainSome(discard, 0);
-}
-
-void Session::DrainSome(std::shared_ptr<std::array<char, 16 * 1024>> discard, size_t drained) {
-  constexpr size_t kMaxDrainBytes = 4 * 1024 * 1024;
-  if (drained > kMaxDrainBytes) return Close();
-  stream_.async_read_some(
-      net::buffer(*discard),
-      [self = shared_from_this(), discard, drained](beast::error_code error, size_t bytes) {
-        if (error) return self->Close();
-        self->DrainSome(discard, drained + bytes);
-      });
-}
-
-void Session::Close() {
-  beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.socket().close(ignored);
+std::shared_ptr<Session> MakeTlsSession(tcp::socket&& socket, net::ssl::context& tls_context,
+                                        SessionContext& context, std::function<void()> on_close) {
+  return std::make_shared<HttpSession<TlsStream>>(context, std::move(on_close), std::move(socket),
+                                                  tls_context);
 }
 
 }  // namespace roster::http

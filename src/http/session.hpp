@@ -1,14 +1,14 @@
-// One HTTP/1.1 connection: reads requests one after another (pipelined requests are answered
-// in order), authenticates and routes each, and writes the response.
+// One HTTP/1.1 connection, plain or over TLS: reads requests one after another (pipelined
+// requests are answered in order), authenticates and routes each, and writes the response.
 #pragma once
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <functional>
 #include <memory>
-#include <optional>
+#include <string>
 
 #include "api/router.hpp"
 #include "http/server_options.hpp"
@@ -27,41 +27,29 @@ struct SessionContext {
   std::function<std::string()> next_request_id;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// The part of a connection that the Server drives.
+class Session {
  public:
-  Session(tcp::socket&& socket, SessionContext& context, std::function<void()> on_close);
-  ~Session();
+  virtual ~Session() = default;
 
-  void Start();
+  virtual void Start() = 0;
   // Closes the connection once the request in progress (if any) has been answered.
-  void Stop();
-
- private:
-  using Parser = beast::http::request_parser<beast::http::string_body>;
-
-  void DoReadHeader();
-  void OnReadHeader(beast::error_code error, size_t bytes);
-  void DoReadBody();
-  void OnReadBody(beast::error_code error, size_t bytes);
-  void Respond();
-  void DoWrite(beast::http::response<beast::http::string_body> response);
-  void OnWrite(bool close, beast::error_code error, size_t bytes);
-  void SendContinue();
-  void DrainAndClose();
-  void DrainSome(std::shared_ptr<std::array<char, 16 * 1024>> discard, size_t drained);
-  void Close();
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  SessionContext& context_;
-  std::function<void()> on_close_;
-  std::optional<Parser> parser_;
-  std::string remote_;
-  bool body_too_large_ = false;
-  bool busy_ = false;      // a request is being read past its headers, handled or answered
-  bool stopping_ = false;  // close after the current response
-  std::chrono::steady_clock::time_point started_;
-  std::shared_ptr<void> response_;  // keeps the response alive during the write
+  virtual void Stop() = 0;
 };
+
+// Creates a session that speaks plain HTTP on `socket`. `on_close` runs when the session is
+// destroyed.
+std::shared_ptr<Session> MakePlainSession(tcp::socket&& socket, SessionContext& context,
+                                          std::function<void()> on_close);
+
+// Creates a session that runs a TLS handshake on `socket` and then speaks HTTP over it.
+std::shared_ptr<Session> MakeTlsSession(tcp::socket&& socket, net::ssl::context& tls_context,
+                                        SessionContext& context, std::function<void()> on_close);
+
+// Builds the API's view of a parsed request: method, percent-decoded path (a decoded slash
+// inside a segment becomes "%2F" so it matches no route), decoded query parameters in order,
+// Authorization, Content-Type and body. `client_address` is copied into the result.
+api::ApiRequest ToApiRequest(const beast::http::request<beast::http::string_body>& message,
+                             std::string client_address);
 
 }  // namespace roster::http

@@ -1,9 +1,11 @@
 #include "storage/migrations.hpp"
 
+#include "domain/timestamps.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <ctime>
+#include <chrono>
 #include <fmt/format.h>
 #include <string>
 
@@ -122,6 +124,14 @@ std::string ForEngine(const Database& database, std::string_view sql) {
   return text;
 }
 
+constexpr std::string_view kCreateSchemaMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+// How long one migration statement, or the wait for another instance's migration lock, may
+// take.
+constexpr std::chrono::milliseconds kMigrationStatementTimeout{5 * 60 * 1000};
+
 int ReadVersion(Connection& connection) {
   int64_t version = 0;
   connection.Execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {},
@@ -135,20 +145,22 @@ int LatestSchemaVersion() { return kMigrations.back().version; }
 
 int Migrate(Database& database) {
   std::unique_ptr<Connection> connection = database.Connect();
-  connection->ExecuteScript(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  // A second instance waits for the migration lock while the first one migrates.
+  connection->SetStatementTimeout(kMigrationStatementTimeout);
   for (const Migration& migration : kMigrations) {
     connection->BeginWrite();
     try {
+      // The lock comes first, so that instances starting together on an empty database do
+      // not race to create schema_migrations either.
       if (!database.MigrationLockSql().empty()) {
         connection->Execute(database.MigrationLockSql(), {});
       }
+      connection->ExecuteScript(kCreateSchemaMigrations);
       int current = ReadVersion(*connection);
       if (current > LatestSchemaVersion()) {
         throw StoreError(StoreErrorCode::kInternal,
-                         fmt::format("the database schema is version {}, newer than this "
-                                     "binary's {}; run a newer roster",
+                         fmt::format("the database schema is version {}, but this roster binary "
+                                     "supports versions up to {}; run a newer roster binary",
                                      current, LatestSchemaVersion()));
       }
       if (current >= migration.version) {
@@ -158,8 +170,7 @@ int Migrate(Database& database) {
       connection->ExecuteScript(ForEngine(database, migration.sql));
       connection->Execute(
           "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)",
-          {int64_t{migration.version}, std::string(migration.description),
-           int64_t{std::time(nullptr)}});
+          {int64_t{migration.version}, std::string(migration.description), domain::NowMicros()});
       connection->Commit();
       spdlog::info("applied schema migration {}: {}", migration.version, migration.description);
     } catch (...) {

@@ -17,6 +17,7 @@ class SqliteDatabase : public Database {
   std::string DisplayName() const override { return path_; }
   std::string_view IdColumnType() const override { return "INTEGER PRIMARY KEY"; }
   std::string_view MigrationLockSql() const override { return ""; }
+  bool SerializesWriters() const override { return true; }
 
  private:
   std::string path_;

@@ -141,18 +141,34 @@ std::optional<WorkspaceMember> Store::DeactivateWorkspaceMember(int64_t workspac
   static constexpr std::string_view kDeactivate =
       "UPDATE workspace_members SET state = 'deactivated' "
       "WHERE workspace_id = $1 AND user_id = $2";
-  static constexpr std::string_view kDecrementGroups =
-      "UPDATE user_groups SET member_count = member_count - 1, updated_at = $3 "
-      "WHERE workspace_id = $1 AND id IN (SELECT group_id FROM group_memberships "
-      "WHERE user_id = $2)";
-  static constexpr std::string_view kRemoveFromGroups =
-      "DELETE FROM group_memberships WHERE user_id = $2 AND group_id IN "
-      "(SELECT id FROM user_groups WHERE workspace_id = $1)";
+  static constexpr std::string_view kGroupMemberships =
+      "SELECT m.id, m.group_id FROM group_memberships m JOIN user_groups g ON g.id = m.group_id "
+      "WHERE g.workspace_id = $1 AND m.user_id = $2";
+  static constexpr std::string_view kDecrementGroup =
+      "UPDATE user_groups SET member_count = member_count - 1, updated_at = $2 WHERE id = $1";
+  static constexpr std::string_view kUserGroupIds =
+      "SELECT m.group_id FROM group_memberships m JOIN user_groups g ON g.id = m.group_id "
+      "WHERE g.workspace_id = $1 AND m.user_id = $2 ORDER BY m.group_id";
   std::optional<WorkspaceMember> member;
   RunWrite(pool_, [&](Connection& connection) {
+    // Locks the user's groups in id order before the workspace membership: adding and removing
+    // a group member lock the group first too, so on PostgreSQL they cannot deadlock with this.
+    std::vector<int64_t> group_ids = QueryAll(connection, kUserGroupIds, {workspace_id, user_id},
+                                              [](const Row& row) { return row.GetInt(0); });
+    for (int64_t group_id : group_ids) rows::LockGroup(connection, group_id);
     if (connection.Execute(kDeactivate, {workspace_id, user_id}) == 0) return;
-    connection.Execute(kDecrementGroups, {workspace_id, user_id, NowMicros()});
-    connection.Execute(kRemoveFromGroups, {workspace_id, user_id});
+    std::vector<std::pair<int64_t, int64_t>> memberships;
+    connection.Execute(kGroupMemberships, {workspace_id, user_id}, [&](const Row& row) {
+      memberships.emplace_back(row.GetInt(0), row.GetInt(1));
+    });
+    // Decrements a group only when this transaction deleted the row: on PostgreSQL a
+    // concurrent removal of the same membership may commit first, and then owns the decrement.
+    int64_t now = NowMicros();
+    for (const auto& [membership_id, group_id] : memberships) {
+      if (connection.Execute("DELETE FROM group_memberships WHERE id = $1", {membership_id}) > 0) {
+        connection.Execute(kDecrementGroup, {group_id, now});
+      }
+    }
     member = QueryOne(connection,
                       std::string(rows::kWorkspaceMemberSelect) +
                           "WHERE m.workspace_id = $1 AND m.user_id = $2",
