@@ -193,7 +193,9 @@ def measure_http(engine, server, nginx_wanted, group, loaded, env, seconds, conn
         for c in connections:
             for script, label in scenarios:
                 server.reset_peak_rss()
-                result = wrk(server.base, script, c, seconds, env)
+                # A prefix per scenario and connection count keeps created names unique.
+                scenario_env = {**env, "ROSTER_RUN": f"{env['ROSTER_RUN']}-{script}-c{c}"}
+                result = wrk(server.base, script, c, seconds, scenario_env)
                 result.update(engine=engine, scenario=label, connections=c,
                               peak_rss_mib=round(server.peak_rss_mib(), 1))
                 results.append(result)
