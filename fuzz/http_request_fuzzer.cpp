@@ -1,6 +1,7 @@
 // Fuzzes the HTTP request path from raw bytes to response: Beast's request parser with the
-// server's limits, ToApiRequest, then api::Router::Dispatch with authentication, the throttle
-// and every handler, on a Store in a temporary SQLite file.
+// server's limits, fed in pieces as a network read loop would, then ToApiRequest and
+// api::Router::Dispatch with authentication, the throttle and every handler, on a Store in a
+// temporary SQLite file.
 //
 // The database is seeded once with objects whose tokens are fixed, so inputs can address
 // them: workspace "acme" (Business plan) with workspace token fuzzfuzzfuzz (secret
@@ -125,33 +126,66 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 namespace {
 
-// Feeds `input` to the parser until it is done, fails or runs out of bytes; returns the number
-// of bytes used.
-size_t Feed(bhttp::request_parser<bhttp::string_body>& parser, std::string_view input,
-            beast::error_code& error) {
-  size_t used_total = 0;
-  while (used_total < input.size() && !parser.is_done()) {
-    size_t used = parser.put(boost::asio::buffer(input.substr(used_total)), error);
-    if (error == bhttp::error::need_more) error = {};
-    if (error || used == 0) break;
-    used_total += used;
+// Delivers an input to a parser the way Beast's read loop does over a stream that returns at
+// most `piece` bytes per read (0: everything at once): bytes the parser did not use stay
+// pending, and after need_more the next piece is appended before put() runs again.
+class PieceFeeder {
+ public:
+  PieceFeeder(std::string_view input, size_t piece) : input_(input), piece_(piece) {}
+
+  // Runs `parser` until its header is done (`header_only`) or the message is done; returns
+  // the parse error, if any. At the end of the input it calls put_eof, as a read loop does at
+  // the end of the stream.
+  beast::error_code Run(bhttp::request_parser<bhttp::string_body>& parser, bool header_only) {
+    beast::error_code error;
+    while (!(header_only ? parser.is_header_done() : parser.is_done())) {
+      if (pending_.empty() || need_more_) {
+        if (next_ == input_.size()) {
+          if (!parser.got_some()) return bhttp::error::end_of_stream;
+          parser.put_eof(error);
+          return error;
+        }
+        size_t take = input_.size() - next_;
+        if (piece_ > 0 && piece_ < take) take = piece_;
+        pending_.append(input_.substr(next_, take));
+        next_ += take;
+        need_more_ = false;
+      }
+      size_t used = parser.put(boost::asio::buffer(pending_), error);
+      pending_.erase(0, used);
+      if (error == bhttp::error::need_more || (!error && used == 0)) {
+        error = {};
+        need_more_ = true;
+        continue;
+      }
+      if (error) return error;
+    }
+    return error;
   }
-  return used_total;
-}
+
+ private:
+  std::string_view input_;
+  size_t piece_;
+  size_t next_ = 0;
+  std::string pending_;
+  bool need_more_ = false;
+};
 
 }  // namespace
 
+// Input: the first byte is the read size in bytes (0: the whole input at once); the rest is
+// what the client sends.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view input(reinterpret_cast<const char*>(data), size);
+  if (size == 0) return 0;
+  PieceFeeder feeder(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1),
+                     data[0]);
   // The same steps as the server's session: the header without a body limit, then the
   // Content-Length check, then the body under the limit.
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(kHeaderLimit);
   parser.body_limit(boost::none);
   parser.eager(false);
-  beast::error_code error;
-  size_t used = Feed(parser, input, error);
-  if (error || !parser.is_header_done()) return 0;
+  if (feeder.Run(parser, true)) return 0;
 
   bool body_too_large = false;
   auto length = parser.content_length();
@@ -160,9 +194,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (!parser.is_done()) {
     parser.body_limit(kBodyLimit);
     parser.eager(true);
-    Feed(parser, input.substr(used), error);
-    // put_eof requires that the parser has seen at least one byte, which it has by now.
-    if (!error && !parser.is_done()) parser.put_eof(error);
+    beast::error_code error = feeder.Run(parser, false);
     body_too_large = error == bhttp::error::body_limit;
     if (error && !body_too_large) return 0;
   }

@@ -4,7 +4,8 @@
 Request bodies are taken from the end-to-end tests: every dict literal in tests/e2e/*.py whose
 top-level key is a request wrapper (user_group, membership, permission, space), with values
 that are not literals (f-strings, variables, calls) replaced by a sample string. Hand-written
-cases add edge cases of Unicode names and of HTTP framing. The http_request seeds use the
+cases add edge cases of Unicode names and of HTTP framing, such as a final chunk split
+across reads. The http_request seeds use the
 credentials and object tokens that fuzz/http_request_fuzzer.cpp seeds its database with.
 
 Run it again after adding end-to-end tests; it only adds files (named by content hash).
@@ -131,6 +132,8 @@ def http_requests(bodies):
         (f"POST {ws}/groups HTTP/1.1\r\nHost: fuzz\r\nAuthorization: {WORKSPACE_AUTH}\r\n"
          "Transfer-Encoding: chunked\r\n\r\n"
          "10\r\n{\"user_group\": {\r\n12\r\n\"name\": \"chunked\"}}\r\n0\r\n\r\n").encode(),
+        (f"POST {ws}/groups HTTP/1.1\r\nHost: fuzz\r\nAuthorization: {WORKSPACE_AUTH}\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n").encode(),
         (f"POST {ws}/groups HTTP/1.1\r\nHost: fuzz\r\nContent-Length: 2000000\r\n"
          f"Authorization: {WORKSPACE_AUTH}\r\n\r\n{{}}").encode(),
         (f"POST {ws}/groups HTTP/1.1\r\nHost: fuzz\r\nAuthorization: {WORKSPACE_AUTH}\r\n"
@@ -170,8 +173,11 @@ def main():
         write("names", name.encode("utf-8", "surrogatepass"))
     write("names", b"\xff\xfe invalid utf-8 \xc3")
 
-    for seed in http_requests(bodies):
-        write("http_request", seed)
+    # The first byte of an http_request input is the read size: 0 sends everything at once.
+    for index, seed in enumerate(http_requests(bodies)):
+        write("http_request", b"\x00" + seed)
+        if index % 8 == 0:
+            write("http_request", bytes([1 + index % 7]) + seed)
 
 
 if __name__ == "__main__":

@@ -126,6 +126,24 @@ def test_complete_chunked_body_is_written(server, workspace):
     assert name in group_names(workspace)
 
 
+def test_final_chunk_split_across_reads(server, workspace):
+    """Beast 1.81 asserts on a final chunk that arrives as "0\r\n", "\r", "\n". Builds with
+    assertions enabled must still respond to it (see src/http/assertion_handler.cpp)."""
+    name = unique("split")
+    chunk = json.dumps({"user_group": {"name": name}}).encode()
+    head = post_head(workspace, 0).replace(b"Content-Length: 0\r\n",
+                                           b"Transfer-Encoding: chunked\r\n")
+    sock = connect(server)
+    for piece in (head + f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n", b"0\r\n", b"\r",
+                  b"\n"):
+        sock.sendall(piece)
+        time.sleep(0.1)
+    response, _ = read_response(sock)
+    sock.close()
+    assert response.status == 200, response.body
+    assert name in group_names(workspace)
+
+
 def test_header_limit_gets_431(server):
     sock = connect(server)
     sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
