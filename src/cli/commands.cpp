@@ -203,7 +203,7 @@ int RunCommandLine(int argc, char** argv) {
   app.add_subcommand("migrate", "Apply pending schema migrations and print the schema version");
   auto* serve = app.add_subcommand("serve", "Serve the API");
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
-  serve->add_option("--threads", threads, "I/O threads (default: one per core)")->check(CLI::Range(0, 256));
+  serve->add_option("--threads", threads, "I/O threads (default: four per core)")->check(CLI::Range(0, 256));
   http::ServerFlags server_flags;
   http::AddServerFlags(*serve, server_flags);
   auto* demo = app.add_subcommand("demo", "Create the demo workspace and a token, then serve");
