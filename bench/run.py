@@ -112,7 +112,7 @@ def fetch(base, path, auth):
 
 
 class Nginx:
-    """nginx answering 200 with fixed bytes from a cached file: the HTTP limit of this machine."""
+    """nginx serving fixed bytes from a cached file with 200: the HTTP limit of this machine."""
 
     def __init__(self, workdir, bodies):
         self.dir = Path(workdir) / "nginx"
@@ -242,7 +242,8 @@ def run_engine(engine, db, args, workdir, results):
 
 
 def run_scale(db, args, workdir, results):
-    """The scale set: 1,000,000 groups, 5,000,000 memberships, a group of 100,000 members."""
+    """Loads and measures the scale set: 1,000,000 groups, 5,000,000 memberships and a group of
+    100,000 members (smaller with --quick)."""
     groups = 20000 if args.quick else 1_000_000
     users = 10000 if args.quick else 1_000_000
     big = 5000 if args.quick else 100_000

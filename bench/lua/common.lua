@@ -24,7 +24,7 @@ function setup(thread)
   thread:set("thread_number", #threads)
 end
 
--- Counts non-200 answers so run.sh can reject a scenario that measured errors.
+-- Counts non-200 responses so run.py can reject a scenario that measured errors.
 errors = 0
 function response(status, headers, body)
   if status ~= 200 then errors = errors + 1 end

@@ -40,7 +40,7 @@ class ApiError : public std::exception {
   std::vector<std::pair<std::string, std::string>> headers_;
 };
 
-// The message of every "not yours or does not exist" answer about a workspace.
+// The message of every "not yours or does not exist" response about a workspace.
 inline constexpr std::string_view kWorkspaceNotFoundMessage = "Membership not found for Workspace";
 
 ApiError Unauthorized();

@@ -37,7 +37,7 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// What handlers use.
+// The services every handler uses.
 struct ApiServices {
   storage::Store& store;
   auth::Authenticator& authenticator;
@@ -77,7 +77,7 @@ const boost::json::object& RequireWrapper(const boost::json::object& body, std::
 std::optional<std::string> OptionalString(const boost::json::object& object,
                                           std::string_view key, const std::string& path);
 
-// Parses page/per_page. Without either, the list is unpaged and holds every item.
+// Parses page/per_page. Without either, the list is unpaged and contains every item.
 struct ListPaging {
   domain::Paging paging;
   domain::PageRequest page;

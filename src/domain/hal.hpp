@@ -28,7 +28,7 @@ boost::json::object RenderWorkspace(const Account& workspace);
 
 // Page numbers of a paged list request.
 struct Paging {
-  bool requested = false;  // false: the list holds every item and carries no pagination
+  bool requested = false;  // false: the list contains every item and carries no pagination
   int64_t page = 1;
   int64_t per_page = 30;
   int64_t total_count = 0;

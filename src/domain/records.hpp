@@ -75,7 +75,7 @@ struct DataSource {
   int64_t created_at = 0;
 };
 
-// Which kind of object a permission is attached to.
+// The kind of object a permission is attached to.
 enum class PermissionTarget { kSpace, kDataSource };
 
 // A permission of one accessor (a user account or a group) on a space or a data source.

@@ -79,7 +79,7 @@ class Connection {
 
   // Starts a transaction that will write; on SQLite it takes the write lock at once.
   virtual void BeginWrite() = 0;
-  // Starts a read-only transaction that sees one snapshot.
+  // Starts a read-only transaction that reads one snapshot.
   virtual void BeginRead() = 0;
   virtual void Commit() = 0;
   virtual void Rollback() noexcept = 0;

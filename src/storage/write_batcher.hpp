@@ -17,7 +17,7 @@ namespace roster::storage {
 // with one COMMIT, so that one fsync makes all of them durable. Each transaction runs inside
 // its own SAVEPOINT: one that throws is rolled back alone and its caller gets the exception,
 // while the rest of the batch commits. Run() returns only after the COMMIT that contains the
-// transaction succeeded, so a caller that answers 200 after Run() never acknowledges a write
+// transaction succeeded, so a caller that sends 200 after Run() never acknowledges a write
 // that a crash could lose. When the COMMIT fails, every transaction of the batch fails.
 //
 // Thread safety: Run() may be called from any number of threads at once.

@@ -1,4 +1,4 @@
-"""The server starts, answers /healthz and serves the group list to a workspace token."""
+"""The server starts, serves /healthz and serves the group list to a workspace token."""
 
 import requests
 
