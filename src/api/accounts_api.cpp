@@ -53,8 +53,8 @@ ApiResponse GetAccount(ApiServices& services, const ApiRequest& request,
   auth::Caller caller = RequireCaller(services, request);
   std::optional<storage::Account> account = services.store.FindAccount(params[0]);
   if (!account || !MayRead(services, caller, *account)) throw NotFound("Account");
-  return JsonResponse(account->is_workspace ? domain::RenderWorkspace(*account)
-                                            : domain::RenderUser(*account));
+  return JsonResponse(account->is_workspace ? domain::Render(domain::WriteWorkspace, *account)
+                                            : domain::Render(domain::WriteUser, *account));
 }
 
 }  // namespace

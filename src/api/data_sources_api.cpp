@@ -16,14 +16,13 @@ ApiResponse ListDataSources(ApiServices& services, const ApiRequest& request,
   WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
   ListPaging paging = ParsePaging(request);
   auto result = services.store.ListDataSources(scope.workspace.id, paging.page);
-  json::array items;
-  for (const auto& source : result.items) {
-    items.push_back(domain::RenderDataSource(scope.workspace.username, source));
-  }
   paging.paging.total_count = result.total_count;
   std::string self_path = fmt::format("/api/{}/data_sources", scope.workspace.username);
-  return JsonResponse(
-      domain::RenderCollection(self_path, "data_sources", std::move(items), paging.paging));
+  return JsonResponse(domain::RenderList(
+      self_path, "data_sources", result.items, paging.paging,
+      [&](domain::JsonWriter& writer, const storage::DataSource& source) {
+        domain::WriteDataSource(writer, scope.workspace.username, source);
+      }));
 }
 
 ApiResponse GetDataSource(ApiServices& services, const ApiRequest& request,
@@ -31,7 +30,7 @@ ApiResponse GetDataSource(ApiServices& services, const ApiRequest& request,
   WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
   auto source = services.store.FindDataSource(scope.workspace.id, params[1]);
   if (!source) throw NotFound("Data source");
-  return JsonResponse(domain::RenderDataSource(scope.workspace.username, *source));
+  return JsonResponse(domain::Render(domain::WriteDataSource, scope.workspace.username, *source));
 }
 
 }  // namespace

@@ -26,16 +26,13 @@ void RejectManaged(const storage::Group& group) {
   }
 }
 
-json::object RenderMemberships(const WorkspaceScope& scope, const storage::Group& group,
-                               const std::string& self_path,
-                               const std::vector<storage::GroupMembership>& memberships,
-                               const domain::Paging& paging) {
-  json::array items;
-  items.reserve(memberships.size());
-  for (const auto& membership : memberships) {
-    items.push_back(domain::RenderGroupMembership(scope.workspace.username, membership));
-  }
-  return domain::RenderCollection(self_path, "group_memberships", std::move(items), paging);
+std::string RenderMemberships(const WorkspaceScope& scope, const std::string& self_path,
+                              const std::vector<storage::GroupMembership>& memberships,
+                              const domain::Paging& paging) {
+  return domain::RenderList(self_path, "group_memberships", memberships, paging,
+                            [&](domain::JsonWriter& writer, const storage::GroupMembership& item) {
+                              domain::WriteGroupMembership(writer, scope.workspace.username, item);
+                            });
 }
 
 ApiResponse ListMemberships(ApiServices& services, const ApiRequest& request,
@@ -49,12 +46,12 @@ ApiResponse ListMemberships(ApiServices& services, const ApiRequest& request,
     ListPaging paging = ParsePaging(request);
     auto result = services.store.ListGroupMemberships(group, paging.page, false);
     paging.paging.total_count = result.total_count;
-    return JsonResponse(RenderMemberships(scope, group, self_path, result.items, paging.paging));
+    return JsonResponse(RenderMemberships(scope, self_path, result.items, paging.paging));
   }
   if (*filter == "preview") {
     auto result = services.store.ListGroupMemberships(group, {kPreviewSize, 0}, true);
     return JsonResponse(
-        RenderMemberships(scope, group, self_path + "?filter=preview", result.items, {}));
+        RenderMemberships(scope, self_path + "?filter=preview", result.items, {}));
   }
   if (*filter != "by_user_id") {
     throw BadRequest("filter must be preview or by_user_id", "filter");
@@ -70,7 +67,7 @@ ApiResponse ListMemberships(ApiServices& services, const ApiRequest& request,
   }
   std::string filtered_path = self_path + "?filter=by_user_id";
   if (member) filtered_path += "&user_id=" + member->user.token;
-  return JsonResponse(RenderMemberships(scope, group, filtered_path, found, {}));
+  return JsonResponse(RenderMemberships(scope, filtered_path, found, {}));
 }
 
 ApiResponse AddMembership(ApiServices& services, const ApiRequest& request,
@@ -99,7 +96,7 @@ ApiResponse AddMembership(ApiServices& services, const ApiRequest& request,
     case storage::AddMemberOutcome::kAlreadyMember:
       break;
   }
-  return JsonResponse(domain::RenderGroupMembership(scope.workspace.username, result.membership));
+  return JsonResponse(domain::Render(domain::WriteGroupMembership, scope.workspace.username, result.membership));
 }
 
 ApiResponse GetMembership(ApiServices& services, const ApiRequest& request,
@@ -108,7 +105,7 @@ ApiResponse GetMembership(ApiServices& services, const ApiRequest& request,
   storage::Group group = RequireGroup(services, scope, params[1]);
   auto membership = services.store.FindGroupMembership(group, params[2]);
   if (!membership) throw NotFound("Group membership");
-  return JsonResponse(domain::RenderGroupMembership(scope.workspace.username, *membership));
+  return JsonResponse(domain::Render(domain::WriteGroupMembership, scope.workspace.username, *membership));
 }
 
 ApiResponse RemoveMembership(ApiServices& services, const ApiRequest& request,
@@ -120,7 +117,7 @@ ApiResponse RemoveMembership(ApiServices& services, const ApiRequest& request,
   RejectManaged(group);
   auto membership = services.store.RemoveGroupMembership(group, params[2]);
   if (!membership) throw NotFound("Group membership");
-  return JsonResponse(domain::RenderGroupMembership(scope.workspace.username, *membership));
+  return JsonResponse(domain::Render(domain::WriteGroupMembership, scope.workspace.username, *membership));
 }
 
 }  // namespace

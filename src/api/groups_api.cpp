@@ -29,6 +29,10 @@ std::optional<std::string> ParseDescription(const json::object& wrapper) {
   return description.value;
 }
 
+ApiResponse RenderGroup(const WorkspaceScope& scope, const storage::Group& group) {
+  return JsonResponse(domain::Render(domain::WriteGroup, scope.workspace.username, group));
+}
+
 ApiError NameTaken(const domain::NormalizedName& name) {
   return Conflict(fmt::format("A group named \"{}\" already exists", name.display),
                   "user_group.name");
@@ -75,17 +79,15 @@ ApiResponse ListGroups(ApiServices& services, const ApiRequest& request,
   storage::GroupFilter filter;
   std::string self_path = fmt::format("/api/{}/groups", scope.workspace.username);
   storage::ListResult<storage::Group> groups;
+  const std::string& workspace = scope.workspace.username;
   if (ResolveGroupFilter(services, request, scope, filter, self_path)) {
     groups = services.store.ListGroups(scope.workspace.id, filter, paging.page);
   }
-  json::array items;
-  items.reserve(groups.items.size());
-  for (const storage::Group& group : groups.items) {
-    items.push_back(domain::RenderGroup(scope.workspace.username, group));
-  }
   paging.paging.total_count = groups.total_count;
-  return JsonResponse(
-      domain::RenderCollection(self_path, "groups", std::move(items), paging.paging));
+  return JsonResponse(domain::RenderList(self_path, "groups", groups.items, paging.paging,
+                                         [&](domain::JsonWriter& writer, const storage::Group& group) {
+                                           domain::WriteGroup(writer, workspace, group);
+                                         }));
 }
 
 ApiResponse CreateGroup(ApiServices& services, const ApiRequest& request,
@@ -100,7 +102,7 @@ ApiResponse CreateGroup(ApiServices& services, const ApiRequest& request,
   try {
     storage::Group group =
         services.store.CreateGroup(scope.workspace.id, name, description, scope.actor_id);
-    return JsonResponse(domain::RenderGroup(scope.workspace.username, group));
+    return RenderGroup(scope, group);
   } catch (const storage::StoreError& error) {
     if (error.code() == storage::StoreErrorCode::kConflict) throw NameTaken(name);
     throw;
@@ -110,7 +112,7 @@ ApiResponse CreateGroup(ApiServices& services, const ApiRequest& request,
 ApiResponse GetGroup(ApiServices& services, const ApiRequest& request, const PathParams& params) {
   WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
   storage::Group group = RequireGroup(services, scope, params[1], false);
-  return JsonResponse(domain::RenderGroup(scope.workspace.username, group));
+  return RenderGroup(scope, group);
 }
 
 ApiResponse UpdateGroup(ApiServices& services, const ApiRequest& request,
@@ -131,7 +133,7 @@ ApiResponse UpdateGroup(ApiServices& services, const ApiRequest& request,
     std::optional<storage::Group> group =
         services.store.UpdateGroup(scope.workspace.id, params[1], name, description);
     if (!group) throw NotFound("Group");
-    return JsonResponse(domain::RenderGroup(scope.workspace.username, *group));
+    return RenderGroup(scope, *group);
   } catch (const storage::StoreError& error) {
     if (error.code() == storage::StoreErrorCode::kConflict) throw NameTaken(*name);
     throw;
@@ -144,7 +146,7 @@ ApiResponse DeleteGroup(ApiServices& services, const ApiRequest& request,
   RequireGroup(services, scope, params[1], true);
   std::optional<storage::Group> group = services.store.DeleteGroup(scope.workspace.id, params[1]);
   if (!group) throw NotFound("Group");
-  return JsonResponse(domain::RenderGroup(scope.workspace.username, *group));
+  return RenderGroup(scope, *group);
 }
 
 }  // namespace

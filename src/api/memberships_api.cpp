@@ -11,20 +11,23 @@ namespace json = boost::json;
 
 namespace {
 
-// Renders the members of one page; `render` turns one member into its JSON object.
-template <class Render>
+// Renders the members of one page; `write_member(writer, member)` writes one member.
+template <class WriteMember>
 ApiResponse RenderMemberPage(const ApiRequest& request, const std::string& self_path,
                              const std::vector<storage::WorkspaceMember>& members,
-                             Render render) {
+                             WriteMember write_member) {
   ListPaging paging = ParsePaging(request);
   int64_t total = static_cast<int64_t>(members.size());
   int64_t begin = std::min(paging.page.offset, total);
   int64_t end = paging.page.limit < 0 ? total : std::min(begin + paging.page.limit, total);
-  json::array items;
-  for (int64_t i = begin; i < end; ++i) items.push_back(render(members[i]));
   paging.paging.total_count = total;
-  return JsonResponse(
-      domain::RenderCollection(self_path, "memberships", std::move(items), paging.paging));
+  std::string body;
+  domain::JsonWriter writer(body);
+  domain::WriteCollection(writer, self_path, "memberships", end - begin, paging.paging,
+                          [&](domain::JsonWriter& out) {
+                            for (int64_t i = begin; i < end; ++i) write_member(out, members[i]);
+                          });
+  return JsonResponse(std::move(body));
 }
 
 ApiResponse ListMembers(ApiServices& services, const ApiRequest& request,
@@ -33,8 +36,8 @@ ApiResponse ListMembers(ApiServices& services, const ApiRequest& request,
   auto members = services.store.ListWorkspaceMembers(scope.workspace.id);
   const std::string& workspace = scope.workspace.username;
   return RenderMemberPage(request, fmt::format("/api/{}/memberships", workspace), members.items,
-                          [&](const storage::WorkspaceMember& member) {
-                            return domain::RenderWorkspaceMember(workspace, member);
+                          [&](domain::JsonWriter& writer, const storage::WorkspaceMember& member) {
+                            domain::WriteWorkspaceMember(writer, workspace, member);
                           });
 }
 
@@ -43,7 +46,7 @@ ApiResponse ListMembersLite(ApiServices& services, const ApiRequest& request,
   WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
   auto members = services.store.ListWorkspaceMembers(scope.workspace.id);
   return RenderMemberPage(request, fmt::format("/api/{}/memberships/lite", scope.workspace.username),
-                          members.items, domain::RenderWorkspaceMemberLite);
+                          members.items, domain::WriteWorkspaceMemberLite);
 }
 
 storage::WorkspaceMember RequireMember(ApiServices& services, const WorkspaceScope& scope,
@@ -57,7 +60,7 @@ ApiResponse GetMember(ApiServices& services, const ApiRequest& request,
                       const PathParams& params) {
   WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
   storage::WorkspaceMember member = RequireMember(services, scope, params[1]);
-  return JsonResponse(domain::RenderWorkspaceMember(scope.workspace.username, member));
+  return JsonResponse(domain::Render(domain::WriteWorkspaceMember, scope.workspace.username, member));
 }
 
 ApiResponse DeactivateMember(ApiServices& services, const ApiRequest& request,
@@ -66,7 +69,7 @@ ApiResponse DeactivateMember(ApiServices& services, const ApiRequest& request,
   storage::WorkspaceMember member = RequireMember(services, scope, params[1]);
   auto deactivated = services.store.DeactivateWorkspaceMember(scope.workspace.id, member.user.id);
   if (!deactivated) throw NotFound("Membership");
-  return JsonResponse(domain::RenderWorkspaceMember(scope.workspace.username, *deactivated));
+  return JsonResponse(domain::Render(domain::WriteWorkspaceMember, scope.workspace.username, *deactivated));
 }
 
 }  // namespace

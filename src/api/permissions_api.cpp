@@ -63,7 +63,8 @@ std::string ParseAction(PermissionTarget target, const json::object& wrapper) {
 
 ApiResponse Render(const WorkspaceScope& scope, PermissionTarget target,
                    const storage::Permission& permission) {
-  return JsonResponse(domain::RenderPermission(scope.workspace.username, target, permission));
+  return JsonResponse(
+      domain::Render(domain::WritePermission, scope.workspace.username, target, permission));
 }
 
 ApiResponse List(PermissionTarget target, ApiServices& services, const ApiRequest& request,
@@ -72,16 +73,15 @@ ApiResponse List(PermissionTarget target, ApiServices& services, const ApiReques
   int64_t target_id = RequireTarget(services, scope, target, params[1]);
   ListPaging paging = ParsePaging(request);
   auto result = services.store.ListPermissions(scope.workspace.id, target, target_id, paging.page);
-  json::array items;
-  for (const auto& permission : result.items) {
-    items.push_back(domain::RenderPermission(scope.workspace.username, target, permission));
-  }
   paging.paging.total_count = result.total_count;
   TargetInfo info = InfoOf(target);
   std::string self_path = fmt::format("/api/{}/{}/{}/permissions", scope.workspace.username,
                                       info.path, params[1]);
-  return JsonResponse(
-      domain::RenderCollection(self_path, info.list_key, std::move(items), paging.paging));
+  return JsonResponse(domain::RenderList(
+      self_path, info.list_key, result.items, paging.paging,
+      [&](domain::JsonWriter& writer, const storage::Permission& permission) {
+        domain::WritePermission(writer, scope.workspace.username, target, permission);
+      }));
 }
 
 ApiResponse Grant(PermissionTarget target, ApiServices& services, const ApiRequest& request,

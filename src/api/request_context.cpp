@@ -119,4 +119,6 @@ ApiResponse JsonResponse(const json::object& body) {
   return ApiResponse{200, json::serialize(body), {}};
 }
 
+ApiResponse JsonResponse(std::string body) { return ApiResponse{200, std::move(body), {}}; }
+
 }  // namespace roster::api

@@ -86,5 +86,7 @@ ListPaging ParsePaging(const ApiRequest& request);
 
 // A 200 response with a JSON body.
 ApiResponse JsonResponse(const boost::json::object& body);
+// A 200 answer whose body is JSON text already written.
+ApiResponse JsonResponse(std::string body);
 
 }  // namespace roster::api

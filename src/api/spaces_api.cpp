@@ -29,7 +29,7 @@ std::optional<std::string> ParseSpaceDescription(const json::object& wrapper) {
 }
 
 ApiResponse Render(const WorkspaceScope& scope, const storage::Space& space) {
-  return JsonResponse(domain::RenderSpace(scope.workspace.username, space));
+  return JsonResponse(domain::Render(domain::WriteSpace, scope.workspace.username, space));
 }
 
 storage::Space RequireSpace(ApiServices& services, const WorkspaceScope& scope,
@@ -44,13 +44,12 @@ ApiResponse ListSpaces(ApiServices& services, const ApiRequest& request,
   WorkspaceScope scope = AuthorizeWorkspaceAdmin(services, request, params[0]);
   ListPaging paging = ParsePaging(request);
   auto result = services.store.ListSpaces(scope.workspace.id, paging.page);
-  json::array items;
-  for (const auto& space : result.items) {
-    items.push_back(domain::RenderSpace(scope.workspace.username, space));
-  }
   paging.paging.total_count = result.total_count;
-  return JsonResponse(domain::RenderCollection(fmt::format("/api/{}/spaces", scope.workspace.username),
-                                               "spaces", std::move(items), paging.paging));
+  return JsonResponse(domain::RenderList(
+      fmt::format("/api/{}/spaces", scope.workspace.username), "spaces", result.items,
+      paging.paging, [&](domain::JsonWriter& writer, const storage::Space& space) {
+        domain::WriteSpace(writer, scope.workspace.username, space);
+      }));
 }
 
 ApiResponse CreateSpace(ApiServices& services, const ApiRequest& request,

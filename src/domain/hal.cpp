@@ -2,215 +2,233 @@
 
 #include <fmt/format.h>
 
-#include "domain/timestamps.hpp"
-
 namespace roster::domain {
-namespace json = boost::json;
-
-json::object Link(std::string_view href, bool templated) {
-  return json::object{{"href", href}, {"templated", templated}};
-}
 
 namespace {
 
-std::string AccountPath(std::string_view username) { return fmt::format("/api/{}", username); }
-
-std::string GroupPath(std::string_view workspace, std::string_view group) {
-  return fmt::format("/api/{}/groups/{}", workspace, group);
+// "rel": {"href": <pieces joined>, "templated": templated}
+void WriteLink(JsonWriter& writer, std::string_view rel,
+               std::initializer_list<std::string_view> href, bool templated = false) {
+  writer.Key(rel);
+  writer.BeginObject();
+  writer.Key("href");
+  writer.StringOf(href);
+  writer.BoolField("templated", templated);
+  writer.EndObject();
 }
 
-std::string TargetPath(std::string_view workspace, PermissionTarget target,
-                       std::string_view token) {
-  std::string_view kind = target == PermissionTarget::kSpace ? "spaces" : "data_sources";
-  return fmt::format("/api/{}/{}/{}", workspace, kind, token);
+std::string_view TargetKind(PermissionTarget target) {
+  return target == PermissionTarget::kSpace ? "spaces" : "data_sources";
 }
 
-std::string PageHref(std::string_view self_path, int64_t page, int64_t per_page) {
-  char separator = self_path.find('?') == std::string_view::npos ? '?' : '&';
-  return fmt::format("{}{}page={}&per_page={}", self_path, separator, page, per_page);
+void WriteEmbeddedEnd(JsonWriter& writer) {
+  writer.EmptyObjectField("_embedded");
+  writer.EndObject();
 }
 
 }  // namespace
 
-json::object RenderGroup(std::string_view workspace, const Group& group) {
-  std::string self = GroupPath(workspace, group.token);
-  json::object links{
-      {"self", Link(self)},
-      {"web", Link(fmt::format("/organizations/{}/groups/{}", workspace, group.token))},
-      {"creator", Link(AccountPath(group.creator_username))},
-      {"group_memberships", Link(self + "/memberships")},
-      {"membership_by_id", Link(self + "/memberships/{membership_token}", true)},
-      {"memberships_preview", Link(self + "/memberships?filter=preview")},
-  };
-  return json::object{
-      {"token", group.token},
-      {"group_type", "user_group"},
-      {"name", group.name},
-      {"description", group.description},
-      {"state", group.state},
-      {"member_count", group.member_count},
-      {"spaces_count", group.spaces_count},
-      {"data_sources_count", group.data_sources_count},
-      {"managed", group.managed},
-      {"created_at", FormatRfc3339(group.created_at)},
-      {"updated_at", FormatRfc3339(group.updated_at)},
-      {"_links", std::move(links)},
-      {"_embedded", json::object{}},
-  };
+void WriteGroup(JsonWriter& writer, std::string_view workspace, const Group& group) {
+  writer.BeginObject();
+  writer.StringField("token", group.token);
+  writer.StringField("group_type", "user_group");
+  writer.StringField("name", group.name);
+  writer.StringField("description", group.description);
+  writer.StringField("state", group.state);
+  writer.IntField("member_count", group.member_count);
+  writer.IntField("spaces_count", group.spaces_count);
+  writer.IntField("data_sources_count", group.data_sources_count);
+  writer.BoolField("managed", group.managed);
+  writer.TimestampField("created_at", group.created_at);
+  writer.TimestampField("updated_at", group.updated_at);
+  writer.Key("_links");
+  writer.BeginObject();
+  const std::string_view ws = workspace, token = group.token;
+  WriteLink(writer, "self", {"/api/", ws, "/groups/", token});
+  WriteLink(writer, "web", {"/organizations/", ws, "/groups/", token});
+  WriteLink(writer, "creator", {"/api/", group.creator_username});
+  WriteLink(writer, "group_memberships", {"/api/", ws, "/groups/", token, "/memberships"});
+  WriteLink(writer, "membership_by_id",
+            {"/api/", ws, "/groups/", token, "/memberships/{membership_token}"}, true);
+  WriteLink(writer, "memberships_preview",
+            {"/api/", ws, "/groups/", token, "/memberships?filter=preview"});
+  writer.EndObject();
+  WriteEmbeddedEnd(writer);
 }
 
-json::object RenderGroupMembership(std::string_view workspace, const GroupMembership& membership) {
-  std::string group = GroupPath(workspace, membership.group_token);
-  json::object links{
-      {"self", Link(group + "/memberships/" + membership.token)},
-      {"member", Link(AccountPath(membership.member_username))},
-      {"user_group", Link(group)},
-      {"creator", Link(AccountPath(membership.creator_username))},
-  };
-  return json::object{
-      {"token", membership.token},
-      {"member_token", membership.member_token},
-      {"member_username", membership.member_username},
-      {"created_at", FormatRfc3339(membership.created_at)},
-      {"_links", std::move(links)},
-      {"_embedded", json::object{}},
-  };
+void WriteGroupMembership(JsonWriter& writer, std::string_view workspace,
+                          const GroupMembership& membership) {
+  writer.BeginObject();
+  writer.StringField("token", membership.token);
+  writer.StringField("member_token", membership.member_token);
+  writer.StringField("member_username", membership.member_username);
+  writer.TimestampField("created_at", membership.created_at);
+  writer.Key("_links");
+  writer.BeginObject();
+  const std::string_view ws = workspace, group = membership.group_token;
+  WriteLink(writer, "self", {"/api/", ws, "/groups/", group, "/memberships/", membership.token});
+  WriteLink(writer, "member", {"/api/", membership.member_username});
+  WriteLink(writer, "user_group", {"/api/", ws, "/groups/", group});
+  WriteLink(writer, "creator", {"/api/", membership.creator_username});
+  writer.EndObject();
+  WriteEmbeddedEnd(writer);
 }
 
-json::object RenderWorkspaceMember(std::string_view workspace, const WorkspaceMember& member) {
-  const std::string& username = member.user.username;
-  json::object links{
-      {"self", Link(fmt::format("/api/{}/memberships/{}", workspace, username))},
-      {"user", Link(AccountPath(username))},
-      {"groups", Link(fmt::format("/api/{}/groups?member={}", workspace, username))},
-      {"organization", Link(AccountPath(workspace))},
-  };
-  return json::object{
-      {"admin", member.admin},
-      {"state", member.state},
-      {"member_username", username},
-      {"member_token", member.user.token},
-      {"activated_at", FormatRfc3339(member.activated_at)},
-      {"managed_by_scim", member.managed_by_scim},
-      {"_links", std::move(links)},
-      {"_embedded", json::object{}},
-  };
+void WriteWorkspaceMember(JsonWriter& writer, std::string_view workspace,
+                          const WorkspaceMember& member) {
+  const std::string_view username = member.user.username;
+  writer.BeginObject();
+  writer.BoolField("admin", member.admin);
+  writer.StringField("state", member.state);
+  writer.StringField("member_username", username);
+  writer.StringField("member_token", member.user.token);
+  writer.TimestampField("activated_at", member.activated_at);
+  writer.BoolField("managed_by_scim", member.managed_by_scim);
+  writer.Key("_links");
+  writer.BeginObject();
+  WriteLink(writer, "self", {"/api/", workspace, "/memberships/", username});
+  WriteLink(writer, "user", {"/api/", username});
+  WriteLink(writer, "groups", {"/api/", workspace, "/groups?member=", username});
+  WriteLink(writer, "organization", {"/api/", workspace});
+  writer.EndObject();
+  WriteEmbeddedEnd(writer);
 }
 
-json::object RenderWorkspaceMemberLite(const WorkspaceMember& member) {
-  return json::object{
-      {"username", member.user.username}, {"name", member.user.name},
-      {"email", member.user.email},       {"member_token", member.user.token},
-      {"state", member.state},            {"admin", member.admin},
-  };
+void WriteWorkspaceMemberLite(JsonWriter& writer, const WorkspaceMember& member) {
+  writer.BeginObject();
+  writer.StringField("username", member.user.username);
+  writer.StringField("name", member.user.name);
+  writer.StringField("email", member.user.email);
+  writer.StringField("member_token", member.user.token);
+  writer.StringField("state", member.state);
+  writer.BoolField("admin", member.admin);
+  writer.EndObject();
 }
 
-json::object RenderSpace(std::string_view workspace, const Space& space) {
-  std::string self = TargetPath(workspace, PermissionTarget::kSpace, space.token);
-  json::object links{
-      {"self", Link(self)},
-      {"web", Link(fmt::format("/organizations/{}/spaces/{}", workspace, space.token))},
-      {"permissions", Link(self + "/permissions")},
-      {"creator", Link(AccountPath(space.creator_username))},
-  };
-  return json::object{
-      {"token", space.token},
-      {"name", space.name},
-      {"description", space.description},
-      {"space_type", "custom"},
-      {"state", space.state},
-      {"created_at", FormatRfc3339(space.created_at)},
-      {"updated_at", FormatRfc3339(space.updated_at)},
-      {"_links", std::move(links)},
-      {"_embedded", json::object{}},
-  };
+void WriteSpace(JsonWriter& writer, std::string_view workspace, const Space& space) {
+  writer.BeginObject();
+  writer.StringField("token", space.token);
+  writer.StringField("name", space.name);
+  writer.StringField("description", space.description);
+  writer.StringField("space_type", "custom");
+  writer.StringField("state", space.state);
+  writer.TimestampField("created_at", space.created_at);
+  writer.TimestampField("updated_at", space.updated_at);
+  writer.Key("_links");
+  writer.BeginObject();
+  WriteLink(writer, "self", {"/api/", workspace, "/spaces/", space.token});
+  WriteLink(writer, "web", {"/organizations/", workspace, "/spaces/", space.token});
+  WriteLink(writer, "permissions", {"/api/", workspace, "/spaces/", space.token, "/permissions"});
+  WriteLink(writer, "creator", {"/api/", space.creator_username});
+  writer.EndObject();
+  WriteEmbeddedEnd(writer);
 }
 
-json::object RenderDataSource(std::string_view workspace, const DataSource& source) {
-  std::string self = TargetPath(workspace, PermissionTarget::kDataSource, source.token);
-  json::object links{
-      {"self", Link(self)},
-      {"permissions", Link(self + "/permissions")},
-      {"web", Link(fmt::format("/organizations/{}/data_sources/{}", workspace, source.token))},
-  };
-  return json::object{
-      {"token", source.token},
-      {"name", source.name},
-      {"description", source.description},
-      {"adapter", source.adapter},
-      {"created_at", FormatRfc3339(source.created_at)},
-      {"_links", std::move(links)},
-      {"_embedded", json::object{}},
-  };
+void WriteDataSource(JsonWriter& writer, std::string_view workspace, const DataSource& source) {
+  writer.BeginObject();
+  writer.StringField("token", source.token);
+  writer.StringField("name", source.name);
+  writer.StringField("description", source.description);
+  writer.StringField("adapter", source.adapter);
+  writer.TimestampField("created_at", source.created_at);
+  writer.Key("_links");
+  writer.BeginObject();
+  WriteLink(writer, "self", {"/api/", workspace, "/data_sources/", source.token});
+  WriteLink(writer, "permissions",
+            {"/api/", workspace, "/data_sources/", source.token, "/permissions"});
+  WriteLink(writer, "web", {"/organizations/", workspace, "/data_sources/", source.token});
+  writer.EndObject();
+  WriteEmbeddedEnd(writer);
 }
 
-json::object RenderPermission(std::string_view workspace, PermissionTarget target,
-                              const Permission& permission) {
-  std::string parent = TargetPath(workspace, target, permission.target_token);
-  std::string accessor = permission.accessor_type == "UserGroup"
-                             ? GroupPath(workspace, permission.accessor_token)
-                             : AccountPath(permission.accessor_username);
-  std::string_view parent_rel = target == PermissionTarget::kSpace ? "space" : "data_source";
-  json::object links{
-      {"self", Link(parent + "/permissions/" + permission.token)},
-      {parent_rel, Link(parent)},
-      {"accessor", Link(accessor)},
-  };
-  return json::object{
-      {"token", permission.token},
-      {"action", permission.action},
-      {"accessor_type", permission.accessor_type},
-      {"accessor_token", permission.accessor_token},
-      {"_links", std::move(links)},
-      {"_embedded", json::object{}},
-  };
-}
-
-json::object RenderUser(const Account& user) {
-  return json::object{
-      {"username", user.username}, {"name", user.name}, {"email", user.email},
-      {"token", user.token},       {"user", true},
-      {"_links", json::object{{"self", Link(AccountPath(user.username))}}},
-      {"_embedded", json::object{}},
-  };
-}
-
-json::object RenderWorkspace(const Account& workspace) {
-  return json::object{
-      {"username", workspace.username}, {"name", workspace.name},
-      {"token", workspace.token},       {"plan_code", workspace.plan},
-      {"user", false},
-      {"_links", json::object{{"self", Link(AccountPath(workspace.username))}}},
-      {"_embedded", json::object{}},
-  };
-}
-
-json::object RenderCollection(std::string_view self_path, std::string_view key,
-                              json::array items, const Paging& paging) {
-  json::object links{{"self", Link(self_path)}};
-  json::object result;
-  if (paging.requested) {
-    int64_t total_pages = (paging.total_count + paging.per_page - 1) / paging.per_page;
-    if (paging.page < total_pages) {
-      links["next_page"] = Link(PageHref(self_path, paging.page + 1, paging.per_page));
-    }
-    if (paging.page > 1) {
-      int64_t previous = std::min(paging.page - 1, std::max<int64_t>(total_pages, 1));
-      links["prev_page"] = Link(PageHref(self_path, previous, paging.per_page));
-    }
-    result["pagination"] = json::object{
-        {"page", paging.page},
-        {"per_page", paging.per_page},
-        {"count", static_cast<int64_t>(items.size())},
-        {"total_pages", total_pages},
-        {"total_count", paging.total_count},
-    };
+void WritePermission(JsonWriter& writer, std::string_view workspace, PermissionTarget target,
+                     const Permission& permission) {
+  const std::string_view kind = TargetKind(target), parent = permission.target_token;
+  writer.BeginObject();
+  writer.StringField("token", permission.token);
+  writer.StringField("action", permission.action);
+  writer.StringField("accessor_type", permission.accessor_type);
+  writer.StringField("accessor_token", permission.accessor_token);
+  writer.Key("_links");
+  writer.BeginObject();
+  WriteLink(writer, "self",
+            {"/api/", workspace, "/", kind, "/", parent, "/permissions/", permission.token});
+  WriteLink(writer, target == PermissionTarget::kSpace ? "space" : "data_source",
+            {"/api/", workspace, "/", kind, "/", parent});
+  if (permission.accessor_type == "UserGroup") {
+    WriteLink(writer, "accessor", {"/api/", workspace, "/groups/", permission.accessor_token});
+  } else {
+    WriteLink(writer, "accessor", {"/api/", permission.accessor_username});
   }
-  json::object embedded;
-  embedded[key] = std::move(items);
-  result["_links"] = std::move(links);
-  result["_embedded"] = std::move(embedded);
-  return result;
+  writer.EndObject();
+  WriteEmbeddedEnd(writer);
+}
+
+void WriteUser(JsonWriter& writer, const Account& user) {
+  writer.BeginObject();
+  writer.StringField("username", user.username);
+  writer.StringField("name", user.name);
+  writer.StringField("email", user.email);
+  writer.StringField("token", user.token);
+  writer.BoolField("user", true);
+  writer.Key("_links");
+  writer.BeginObject();
+  WriteLink(writer, "self", {"/api/", user.username});
+  writer.EndObject();
+  WriteEmbeddedEnd(writer);
+}
+
+void WriteWorkspace(JsonWriter& writer, const Account& workspace) {
+  writer.BeginObject();
+  writer.StringField("username", workspace.username);
+  writer.StringField("name", workspace.name);
+  writer.StringField("token", workspace.token);
+  writer.StringField("plan_code", workspace.plan);
+  writer.BoolField("user", false);
+  writer.Key("_links");
+  writer.BeginObject();
+  WriteLink(writer, "self", {"/api/", workspace.username});
+  writer.EndObject();
+  WriteEmbeddedEnd(writer);
+}
+
+void WriteCollection(JsonWriter& writer, std::string_view self_path, std::string_view key,
+                     int64_t count, const Paging& paging,
+                     const std::function<void(JsonWriter&)>& write_items) {
+  int64_t total_pages = (paging.total_count + paging.per_page - 1) / paging.per_page;
+  writer.BeginObject();
+  if (paging.requested) {
+    writer.Key("pagination");
+    writer.BeginObject();
+    writer.IntField("page", paging.page);
+    writer.IntField("per_page", paging.per_page);
+    writer.IntField("count", count);
+    writer.IntField("total_pages", total_pages);
+    writer.IntField("total_count", paging.total_count);
+    writer.EndObject();
+  }
+  writer.Key("_links");
+  writer.BeginObject();
+  WriteLink(writer, "self", {self_path});
+  if (paging.requested) {
+    std::string_view separator = self_path.find('?') == std::string_view::npos ? "?" : "&";
+    auto page_link = [&](std::string_view rel, int64_t page) {
+      std::string query = fmt::format("page={}&per_page={}", page, paging.per_page);
+      WriteLink(writer, rel, {self_path, separator, query});
+    };
+    if (paging.page < total_pages) page_link("next_page", paging.page + 1);
+    if (paging.page > 1) page_link("prev_page", std::min(paging.page - 1,
+                                                          std::max<int64_t>(total_pages, 1)));
+  }
+  writer.EndObject();
+  writer.Key("_embedded");
+  writer.BeginObject();
+  writer.Key(key);
+  writer.BeginArray();
+  write_items(writer);
+  writer.EndArray();
+  writer.EndObject();
+  writer.EndObject();
 }
 
 }  // namespace roster::domain

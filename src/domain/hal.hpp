@@ -1,30 +1,31 @@
-// Renders records as HAL+JSON objects with the links of Mode's management API.
+// Renders records as HAL+JSON objects with the links of Mode's management API, written
+// straight into the response text (see domain/json_writer.hpp).
 #pragma once
 
-#include <boost/json.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "domain/json_writer.hpp"
 #include "domain/records.hpp"
 
 namespace roster::domain {
 
-// A link object: {"href": ..., "templated": ...}.
-boost::json::object Link(std::string_view href, bool templated = false);
-
-boost::json::object RenderGroup(std::string_view workspace, const Group& group);
-boost::json::object RenderGroupMembership(std::string_view workspace,
-                                          const GroupMembership& membership);
-boost::json::object RenderWorkspaceMember(std::string_view workspace,
-                                          const WorkspaceMember& member);
-boost::json::object RenderWorkspaceMemberLite(const WorkspaceMember& member);
-boost::json::object RenderSpace(std::string_view workspace, const Space& space);
-boost::json::object RenderDataSource(std::string_view workspace, const DataSource& source);
-boost::json::object RenderPermission(std::string_view workspace, PermissionTarget target,
-                                     const Permission& permission);
-boost::json::object RenderUser(const Account& user);
-boost::json::object RenderWorkspace(const Account& workspace);
+// Each Write* function writes one JSON object as the writer's next value.
+void WriteGroup(JsonWriter& writer, std::string_view workspace, const Group& group);
+void WriteGroupMembership(JsonWriter& writer, std::string_view workspace,
+                          const GroupMembership& membership);
+void WriteWorkspaceMember(JsonWriter& writer, std::string_view workspace,
+                          const WorkspaceMember& member);
+void WriteWorkspaceMemberLite(JsonWriter& writer, const WorkspaceMember& member);
+void WriteSpace(JsonWriter& writer, std::string_view workspace, const Space& space);
+void WriteDataSource(JsonWriter& writer, std::string_view workspace, const DataSource& source);
+void WritePermission(JsonWriter& writer, std::string_view workspace, PermissionTarget target,
+                     const Permission& permission);
+void WriteUser(JsonWriter& writer, const Account& user);
+void WriteWorkspace(JsonWriter& writer, const Account& workspace);
 
 // Page numbers of a paged list request.
 struct Paging {
@@ -34,9 +35,36 @@ struct Paging {
   int64_t total_count = 0;
 };
 
-// Renders {"_links": {"self", "next_page"?, "prev_page"?}, "_embedded": {key: items},
-// "pagination"?}. `self_path` is the list's path with its filter query (no paging parameters).
-boost::json::object RenderCollection(std::string_view self_path, std::string_view key,
-                                     boost::json::array items, const Paging& paging);
+// Writes {"pagination"?, "_links": {"self", "next_page"?, "prev_page"?}, "_embedded":
+// {key: [...]}}. `self_path` is the list's path with its filter query (no paging parameters);
+// `write_items` writes `count` items into the open array.
+void WriteCollection(JsonWriter& writer, std::string_view self_path, std::string_view key,
+                     int64_t count, const Paging& paging,
+                     const std::function<void(JsonWriter&)>& write_items);
+
+// One record as JSON text: Render(WriteGroup, workspace, group).
+template <class Write, class... Args>
+std::string Render(Write write, const Args&... args) {
+  std::string text;
+  text.reserve(1024);
+  JsonWriter writer(text);
+  write(writer, args...);
+  return text;
+}
+
+// A list of records as JSON text; `write_item(writer, item)` writes one item.
+template <class Item, class WriteItem>
+std::string RenderList(std::string_view self_path, std::string_view key,
+                       const std::vector<Item>& items, const Paging& paging,
+                       WriteItem write_item) {
+  std::string text;
+  text.reserve(512 + items.size() * 800);
+  JsonWriter writer(text);
+  WriteCollection(writer, self_path, key, static_cast<int64_t>(items.size()), paging,
+                  [&](JsonWriter& out) {
+                    for (const Item& item : items) write_item(out, item);
+                  });
+  return text;
+}
 
 }  // namespace roster::domain

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 namespace roster::domain {
 namespace {
 
@@ -16,12 +18,29 @@ Group SampleGroup() {
   return group;
 }
 
+boost::json::object GroupJson(const Group& group) {
+  return boost::json::parse(Render(WriteGroup, "acme", group)).as_object();
+}
+
+// A collection of `count` empty objects, parsed back.
+boost::json::object CollectionJson(std::string_view self_path, int64_t count, Paging paging) {
+  std::string text;
+  JsonWriter writer(text);
+  WriteCollection(writer, self_path, "groups", count, paging, [&](JsonWriter& out) {
+    for (int64_t i = 0; i < count; ++i) {
+      out.BeginObject();
+      out.EndObject();
+    }
+  });
+  return boost::json::parse(text).as_object();
+}
+
 std::string Href(const boost::json::object& object, std::string_view rel) {
   return std::string(object.at("_links").at(rel).at("href").as_string());
 }
 
 TEST(RenderGroupTest, HasEveryFieldWithTypes) {
-  auto json = RenderGroup("acme", SampleGroup());
+  auto json = GroupJson(SampleGroup());
   EXPECT_EQ(json.at("token"), "a1b2c3d4e5f6");
   EXPECT_EQ(json.at("group_type"), "user_group");
   EXPECT_EQ(json.at("state"), "active");
@@ -33,7 +52,7 @@ TEST(RenderGroupTest, HasEveryFieldWithTypes) {
 }
 
 TEST(RenderGroupTest, LinksPointAtRealPaths) {
-  auto json = RenderGroup("acme", SampleGroup());
+  auto json = GroupJson(SampleGroup());
   EXPECT_EQ(Href(json, "self"), "/api/acme/groups/a1b2c3d4e5f6");
   EXPECT_EQ(Href(json, "web"), "/organizations/acme/groups/a1b2c3d4e5f6");
   EXPECT_EQ(Href(json, "creator"), "/api/alice");
@@ -47,14 +66,14 @@ TEST(RenderGroupTest, LinksPointAtRealPaths) {
 }
 
 TEST(RenderCollectionTest, UnpagedHasNoPagination) {
-  auto json = RenderCollection("/api/acme/groups", "groups", {}, Paging{});
+  auto json = CollectionJson("/api/acme/groups", 0, Paging{});
   EXPECT_FALSE(json.contains("pagination"));
   EXPECT_TRUE(json.at("_embedded").at("groups").as_array().empty());
 }
 
 TEST(RenderCollectionTest, MiddlePageLinksBothWays) {
   Paging paging{true, 2, 10, 25};
-  auto json = RenderCollection("/api/acme/groups", "groups", boost::json::array(10), paging);
+  auto json = CollectionJson("/api/acme/groups", 10, paging);
   EXPECT_EQ(Href(json, "next_page"), "/api/acme/groups?page=3&per_page=10");
   EXPECT_EQ(Href(json, "prev_page"), "/api/acme/groups?page=1&per_page=10");
   auto pagination = json.at("pagination").as_object();
@@ -65,17 +84,22 @@ TEST(RenderCollectionTest, MiddlePageLinksBothWays) {
 
 TEST(RenderCollectionTest, LastPageHasNoNextLink) {
   Paging paging{true, 3, 10, 25};
-  auto json = RenderCollection("/api/acme/groups?member=bob", "groups", boost::json::array(5),
-                               paging);
+  auto json = CollectionJson("/api/acme/groups?member=bob", 5, paging);
   EXPECT_FALSE(json.at("_links").as_object().contains("next_page"));
   EXPECT_EQ(Href(json, "prev_page"), "/api/acme/groups?member=bob&page=2&per_page=10");
 }
 
 TEST(RenderCollectionTest, PagePastEndPointsBackToLastPage) {
   Paging paging{true, 9, 10, 25};
-  auto json = RenderCollection("/api/acme/groups", "groups", {}, paging);
+  auto json = CollectionJson("/api/acme/groups", 0, paging);
   EXPECT_FALSE(json.at("_links").as_object().contains("next_page"));
   EXPECT_EQ(Href(json, "prev_page"), "/api/acme/groups?page=3&per_page=10");
+}
+
+TEST(RenderGroupTest, EscapesNamesThatNeedIt) {
+  Group group = SampleGroup();
+  group.name = "Quote \" back \\ tab \t bell \x07 caf\xc3\xa9";
+  EXPECT_EQ(GroupJson(group).at("name").as_string(), group.name);
 }
 
 }  // namespace

@@ -1,0 +1,122 @@
+#include "domain/json_writer.hpp"
+
+#include <fmt/format.h>
+
+#include "domain/timestamps.hpp"
+
+namespace roster::domain {
+
+void JsonWriter::BeforeValue() {
+  if (need_comma_) out_ += ',';
+  need_comma_ = true;
+}
+
+void JsonWriter::BeginObject() {
+  BeforeValue();
+  out_ += '{';
+  need_comma_ = false;
+}
+
+void JsonWriter::EndObject() {
+  out_ += '}';
+  need_comma_ = true;
+}
+
+void JsonWriter::BeginArray() {
+  BeforeValue();
+  out_ += '[';
+  need_comma_ = false;
+}
+
+void JsonWriter::EndArray() {
+  out_ += ']';
+  need_comma_ = true;
+}
+
+void JsonWriter::Key(std::string_view key) {
+  BeforeValue();
+  out_ += '"';
+  AppendEscaped(key);
+  out_ += "\":";
+  need_comma_ = false;
+}
+
+void JsonWriter::String(std::string_view value) { StringOf({value}); }
+
+void JsonWriter::StringOf(std::initializer_list<std::string_view> pieces) {
+  BeforeValue();
+  out_ += '"';
+  for (std::string_view piece : pieces) AppendEscaped(piece);
+  out_ += '"';
+}
+
+void JsonWriter::Int(int64_t value) {
+  BeforeValue();
+  fmt::format_to(std::back_inserter(out_), "{}", value);
+}
+
+void JsonWriter::Bool(bool value) {
+  BeforeValue();
+  out_ += value ? "true" : "false";
+}
+
+void JsonWriter::Timestamp(int64_t micros) {
+  char text[kRfc3339Size];
+  BeforeValue();
+  out_ += '"';
+  out_.append(text, FormatRfc3339(micros, text));
+  out_ += '"';
+}
+
+void JsonWriter::StringField(std::string_view key, std::string_view value) {
+  Key(key);
+  String(value);
+}
+
+void JsonWriter::IntField(std::string_view key, int64_t value) {
+  Key(key);
+  Int(value);
+}
+
+void JsonWriter::BoolField(std::string_view key, bool value) {
+  Key(key);
+  Bool(value);
+}
+
+void JsonWriter::TimestampField(std::string_view key, int64_t micros) {
+  Key(key);
+  Timestamp(micros);
+}
+
+void JsonWriter::EmptyObjectField(std::string_view key) {
+  Key(key);
+  BeginObject();
+  EndObject();
+}
+
+void JsonWriter::AppendEscaped(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t run_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out_.append(text.data() + run_start, i - run_start);
+    run_start = i + 1;
+    switch (c) {
+      case '"': out_ += "\\\""; break;
+      case '\\': out_ += "\\\\"; break;
+      case '\b': out_ += "\\b"; break;
+      case '\f': out_ += "\\f"; break;
+      case '\n': out_ += "\\n"; break;
+      case '\r': out_ += "\\r"; break;
+      case '\t': out_ += "\\t"; break;
+      default:
+        out_ += "\\u00";
+        out_ += kHex[c >> 4];
+        out_ += kHex[c & 0xf];
+    }
+  }
+  out_.append(text.data() + run_start, text.size() - run_start);
+}
+
+}  // namespace roster::domain
