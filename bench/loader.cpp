@@ -126,6 +126,15 @@ int main(int argc, char** argv) {
         {workspace_id});
     connection->Commit();
   }
+  // The rows above bypass the store, so the workspace's group count is set here in one slot.
+  connection->BeginWrite();
+  connection->Execute("DELETE FROM workspace_group_counts WHERE workspace_id = $1",
+                      {workspace_id});
+  connection->Execute(
+      "INSERT INTO workspace_group_counts (workspace_id, slot, group_count) "
+      "SELECT $1, 0, COUNT(*) FROM user_groups WHERE workspace_id = $1",
+      {workspace_id});
+  connection->Commit();
   spdlog::info("workspace {} is filled; credentials in {}/credentials.json", slug, out);
   return 0;
 }

@@ -16,27 +16,44 @@ std::optional<std::string> ApiRequest::QueryValue(std::string_view name) const {
   return std::nullopt;
 }
 
-auth::Caller RequireCaller(ApiServices& services, const ApiRequest& request) {
+namespace {
+
+// Runs `authenticate` between the abuse checks that surround every authentication: a
+// throttled address is refused before it, a failure is counted, and the per-token rate
+// limit applies after it. Throws 401 when `authenticate` returns nothing.
+template <class Authenticate>
+auto RequireAuthenticated(ApiServices& services, const ApiRequest& request,
+                          Authenticate authenticate) {
   RejectThrottledClient(services, request);
-  std::optional<auth::Caller> caller = services.authenticator.Authenticate(request.authorization);
-  RecordAuthentication(services, request, caller.has_value());
-  if (!caller) throw Unauthorized();
+  auto authenticated = authenticate();
+  RecordAuthentication(services, request, authenticated.has_value());
+  if (!authenticated) throw Unauthorized();
   EnforceRateLimit(services, request);
-  return *caller;
+  return std::move(*authenticated);
+}
+
+}  // namespace
+
+auth::Caller RequireCaller(ApiServices& services, const ApiRequest& request) {
+  return RequireAuthenticated(services, request, [&] {
+    return services.authenticator.Authenticate(request.authorization);
+  });
 }
 
 WorkspaceScope AuthorizeWorkspaceAdmin(ApiServices& services, const ApiRequest& request,
                                        const std::string& workspace) {
-  auth::Caller caller = RequireCaller(services, request);
-  std::optional<storage::Account> account = services.store.FindAccount(workspace);
+  auth::WorkspaceAccess access = RequireAuthenticated(services, request, [&] {
+    return services.authenticator.AuthenticateForWorkspace(request.authorization, workspace);
+  });
+  const auth::Caller& caller = access.caller;
+  const std::optional<storage::Account>& account = access.workspace;
   if (!account || !account->is_workspace) throw WorkspaceNotFound();
   bool admin = false;
   if (caller.scope == storage::TokenScope::kWorkspace) {
     if (caller.account.id != account->id) throw WorkspaceNotFound();
     admin = true;
   } else {
-    std::optional<storage::WorkspaceMember> member =
-        services.store.FindWorkspaceMember(account->id, caller.account.id);
+    const std::optional<storage::WorkspaceMember>& member = access.membership;
     if (!member || member->state != "active") throw WorkspaceNotFound();
     admin = member->admin;
   }

@@ -15,6 +15,14 @@ struct Caller {
   storage::Account account;  // the workspace or the user
 };
 
+// A caller with the workspace account its request names and, for a member token, the
+// caller's membership there.
+struct WorkspaceAccess {
+  Caller caller;
+  std::optional<storage::Account> workspace;
+  std::optional<storage::WorkspaceMember> membership;
+};
+
 class Authenticator {
  public:
   explicit Authenticator(storage::Store& store) : store_(store) {}
@@ -28,6 +36,11 @@ class Authenticator {
   // tests/hardening/test_auth_abuse.py). Tokens are identifiers, not credentials, so this
   // reveals no secret.
   std::optional<Caller> Authenticate(std::string_view authorization);
+
+  // Authenticate, plus the workspace account named `workspace` and the caller's membership
+  // there, in one database read. The account is looked up only after the secret matched.
+  std::optional<WorkspaceAccess> AuthenticateForWorkspace(std::string_view authorization,
+                                                          const std::string& workspace);
 
  private:
   storage::Store& store_;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 #include "domain/timestamps.hpp"
 
 namespace roster::domain {
@@ -36,8 +38,8 @@ void JsonWriter::EndArray() {
 void JsonWriter::Key(std::string_view key) {
   BeforeValue();
   out_ += '"';
-  AppendEscaped(key);
-  out_ += "\":";
+  out_.append(key);
+  out_.append("\":", 2);
   need_comma_ = false;
 }
 
@@ -94,14 +96,28 @@ void JsonWriter::EmptyObjectField(std::string_view key) {
   EndObject();
 }
 
+namespace {
+
+// True for the bytes that a JSON string cannot hold as they are.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = true;
+  table['\\'] = true;
+  return table;
+}();
+
+}  // namespace
+
 void JsonWriter::AppendEscaped(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  size_t run_start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out_.append(text.data() + run_start, i - run_start);
-    run_start = i + 1;
+  const char* run = text.data();
+  const char* end = run + text.size();
+  for (const char* next = run; next != end; ++next) {
+    unsigned char c = static_cast<unsigned char>(*next);
+    if (!kNeedsEscape[c]) continue;
+    out_.append(run, next);
+    run = next + 1;
     switch (c) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;
@@ -116,7 +132,7 @@ void JsonWriter::AppendEscaped(std::string_view text) {
         out_ += kHex[c & 0xf];
     }
   }
-  out_.append(text.data() + run_start, text.size() - run_start);
+  out_.append(run, end);
 }
 
 }  // namespace roster::domain

@@ -21,6 +21,7 @@ class JsonWriter {
   void EndObject();
   void BeginArray();
   void EndArray();
+  // `key` is written as it is: keys are names from the code, never escaped.
   void Key(std::string_view key);
 
   void String(std::string_view value);

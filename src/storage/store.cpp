@@ -63,14 +63,20 @@ Account Store::CreateUser(const std::string& username, const std::string& name,
   return InsertAccount(pool_, std::move(user));
 }
 
+namespace {
+
+std::optional<Account> SelectAccount(Connection& connection, const std::string& username) {
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM accounts a {}", rows::kAccountColumns, kAccountByUsername);
+  return QueryOne(connection, kSql, {username},
+                  [](const Row& row) { return rows::ReadAccount(row); });
+}
+
+}  // namespace
+
 std::optional<Account> Store::FindAccount(const std::string& username) {
   std::optional<Account> account;
-  RunRead(pool_, [&](Connection& connection) {
-    std::string sql = fmt::format("SELECT {} FROM accounts a {}", rows::kAccountColumns,
-                                  kAccountByUsername);
-    account = QueryOne(connection, sql, {username},
-                       [](const Row& row) { return rows::ReadAccount(row); });
-  });
+  RunRead(pool_, [&](Connection& connection) { account = SelectAccount(connection, username); });
   return account;
 }
 
@@ -95,12 +101,17 @@ WorkspaceMember Store::AddWorkspaceMember(const Account& workspace, const Accoun
 
 namespace {
 
+std::optional<WorkspaceMember> SelectMemberWhere(Connection& connection, std::string_view where,
+                                                 const Params& params) {
+  return QueryOne(connection, std::string(rows::kWorkspaceMemberSelect) + std::string(where),
+                  params, rows::ReadWorkspaceMember);
+}
+
 std::optional<WorkspaceMember> FindMemberWhere(ConnectionPool& pool, std::string_view where,
                                                const Params& params) {
   std::optional<WorkspaceMember> member;
   RunRead(pool, [&](Connection& connection) {
-    member = QueryOne(connection, std::string(rows::kWorkspaceMemberSelect) + std::string(where),
-                      params, rows::ReadWorkspaceMember);
+    member = SelectMemberWhere(connection, where, params);
   });
   return member;
 }
@@ -200,24 +211,46 @@ void Store::CreateApiToken(const std::string& token, const std::string& secret_h
   });
 }
 
-std::optional<ApiTokenRecord> Store::FindApiToken(const std::string& token) {
-  std::string sql = fmt::format(
+namespace {
+
+std::optional<ApiTokenRecord> SelectApiToken(Connection& connection, const std::string& token) {
+  static const std::string kSql = fmt::format(
       "SELECT t.token, t.secret_hash, t.scope, t.revoked_at, {} FROM api_tokens t "
       "JOIN accounts a ON a.id = t.account_id WHERE t.token = $1",
       rows::kAccountColumns);
-  std::optional<ApiTokenRecord> record;
-  RunRead(pool_, [&](Connection& connection) {
-    record = QueryOne(connection, sql, {token}, [](const Row& row) {
-      ApiTokenRecord found;
-      found.token = row.GetText(0);
-      found.secret_hash = row.GetText(1);
-      found.scope = row.GetText(2) == "workspace" ? TokenScope::kWorkspace : TokenScope::kMember;
-      found.revoked = !row.IsNull(3);
-      found.owner = rows::ReadAccount(row, 4);
-      return found;
-    });
+  return QueryOne(connection, kSql, {token}, [](const Row& row) {
+    ApiTokenRecord found;
+    found.token = row.GetText(0);
+    found.secret_hash = row.GetText(1);
+    found.scope = row.GetText(2) == "workspace" ? TokenScope::kWorkspace : TokenScope::kMember;
+    found.revoked = !row.IsNull(3);
+    found.owner = rows::ReadAccount(row, 4);
+    return found;
   });
+}
+
+}  // namespace
+
+std::optional<ApiTokenRecord> Store::FindApiToken(const std::string& token) {
+  std::optional<ApiTokenRecord> record;
+  RunRead(pool_, [&](Connection& connection) { record = SelectApiToken(connection, token); });
   return record;
+}
+
+AccessRecord Store::FindAccess(const std::string& token, const std::string& workspace_username,
+                               const std::function<bool(const ApiTokenRecord&)>& accept) {
+  AccessRecord access;
+  RunRead(pool_, [&](Connection& connection) {
+    access = AccessRecord{};
+    access.token = SelectApiToken(connection, token);
+    if (!access.token || !accept(*access.token)) return;
+    access.accepted = true;
+    access.workspace = SelectAccount(connection, workspace_username);
+    if (!access.workspace || access.token->scope != TokenScope::kMember) return;
+    access.membership = SelectMemberWhere(connection, "WHERE m.workspace_id = $1 AND m.user_id = $2",
+                                          {access.workspace->id, access.token->owner.id});
+  });
+  return access;
 }
 
 bool Store::RevokeApiToken(const std::string& token) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,14 @@ struct ApiTokenRecord {
   TokenScope scope = TokenScope::kMember;
   Account owner;  // the workspace or the user the token acts as
   bool revoked = false;
+};
+
+// The token row of a request and the workspace its path names, read in one transaction.
+struct AccessRecord {
+  std::optional<ApiTokenRecord> token;
+  bool accepted = false;                      // the caller's check took the token row
+  std::optional<Account> workspace;           // the account the path names, once accepted
+  std::optional<WorkspaceMember> membership;  // a member token's owner in that account
 };
 
 template <class T>
@@ -104,6 +113,11 @@ class Store {
   void CreateApiToken(const std::string& token, const std::string& secret_hash,
                       const Account& owner, TokenScope scope);
   std::optional<ApiTokenRecord> FindApiToken(const std::string& token);
+  // Reads the token. Only when `accept` takes the token row (the caller checks the secret
+  // there) does it read the account named `workspace_username` and a member token's
+  // membership in it. One transaction replaces three, and a wrong secret reads no account.
+  AccessRecord FindAccess(const std::string& token, const std::string& workspace_username,
+                          const std::function<bool(const ApiTokenRecord&)>& accept);
   // Returns false when no such token exists; revoking twice is not an error.
   bool RevokeApiToken(const std::string& token);
 

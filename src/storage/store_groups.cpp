@@ -1,6 +1,9 @@
 // Store: groups and group memberships.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "domain/timestamps.hpp"
 #include "domain/tokens.hpp"
 #include "storage/store.hpp"
@@ -42,6 +45,43 @@ std::optional<Group> SelectGroup(Connection& connection, int64_t workspace_id,
                   {workspace_id, token}, rows::ReadGroup);
 }
 
+// Slots per workspace in workspace_group_counts.
+constexpr size_t kGroupCountSlots = 8;
+
+// Adds `delta` to one slot of the workspace's group count, chosen by the group's token.
+void CountGroup(Connection& connection, int64_t workspace_id, const std::string& token,
+                int64_t delta) {
+  static constexpr std::string_view kUpsert =
+      "INSERT INTO workspace_group_counts (workspace_id, slot, group_count) VALUES ($1, $2, $3) "
+      "ON CONFLICT (workspace_id, slot) "
+      "DO UPDATE SET group_count = workspace_group_counts.group_count + $3";
+  int64_t slot = static_cast<int64_t>(std::hash<std::string>{}(token) % kGroupCountSlots);
+  connection.Execute(kUpsert, {workspace_id, slot, delta});
+}
+
+int64_t CountGroups(Connection& connection, int64_t workspace_id) {
+  return QueryInt(connection,
+                  "SELECT COALESCE(SUM(group_count), 0) FROM workspace_group_counts "
+                  "WHERE workspace_id = $1",
+                  {workspace_id});
+}
+
+// The LIMIT and OFFSET of a page, counted from whichever end of the list is nearer. OFFSET
+// costs one step per skipped row, so the last page of a million groups is read backwards.
+struct PagePlan {
+  bool from_end = false;
+  int64_t limit = 0;
+  int64_t offset = 0;
+};
+
+PagePlan PlanPage(const PageRequest& page, int64_t total) {
+  int64_t limit = rows::LimitOf(page);
+  int64_t remaining = std::max<int64_t>(total - page.offset, 0);
+  if (page.limit < 0 || page.offset <= total / 2) return {false, limit, page.offset};
+  int64_t count = std::min(limit, remaining);
+  return {true, count, remaining - count};
+}
+
 std::optional<GroupMembership> SelectMembership(Connection& connection, std::string_view where,
                                                 const Params& params) {
   return QueryOne(connection, std::string(rows::kGroupMembershipSelect) + std::string(where),
@@ -52,18 +92,21 @@ std::optional<GroupMembership> SelectMembership(Connection& connection, std::str
 
 ListResult<Group> Store::ListGroups(int64_t workspace_id, const GroupFilter& filter,
                                     const PageRequest& page) {
-  rows::StatementBuilder count{"SELECT COUNT(*) FROM user_groups g "};
+  bool filtered = filter.member_user_id != 0 || filter.data_source_id != 0;
+  rows::StatementBuilder count{"SELECT COUNT(*) FROM user_groups g ", {}};
   AppendGroupFilter(filter, workspace_id, count);
-  rows::StatementBuilder list{std::string(rows::kGroupSelect)};
-  AppendGroupFilter(filter, workspace_id, list);
-  list.sql += "ORDER BY g.created_at, g.token LIMIT " + list.Bind(rows::LimitOf(page)) +
-              " OFFSET " + list.Bind(page.offset);
   ListResult<Group> result;
   RunRead(pool_, [&](Connection& connection) {
+    result.total_count = filtered ? QueryInt(connection, count.sql, count.params)
+                                  : CountGroups(connection, workspace_id);
+    PagePlan plan = PlanPage(page, result.total_count);
+    rows::StatementBuilder list{std::string(rows::kGroupSelect), {}};
+    AppendGroupFilter(filter, workspace_id, list);
+    list.sql += plan.from_end ? "ORDER BY g.created_at DESC, g.token DESC "
+                              : "ORDER BY g.created_at, g.token ";
+    list.sql += "LIMIT " + list.Bind(plan.limit) + " OFFSET " + list.Bind(plan.offset);
     result.items = QueryAll(connection, list.sql, list.params, rows::ReadGroup);
-    result.total_count = page.limit < 0 && page.offset == 0
-                             ? static_cast<int64_t>(result.items.size())
-                             : QueryInt(connection, count.sql, count.params);
+    if (plan.from_end) std::reverse(result.items.begin(), result.items.end());
   });
   return result;
 }
@@ -86,6 +129,7 @@ Group Store::CreateGroup(int64_t workspace_id, const domain::NormalizedName& nam
   RunWrite(pool_, [&](Connection& connection) {
     connection.Execute(kInsert, {workspace_id, token, name.display, name.key, description,
                                  creator_id, NowMicros(), int64_t{managed}});
+    CountGroup(connection, workspace_id, token, 1);
     group = SelectGroup(connection, workspace_id, token);
   });
   return *group;
@@ -130,6 +174,7 @@ std::optional<Group> Store::DeleteGroup(int64_t workspace_id, const std::string&
         {group->id});
     connection.Execute("DELETE FROM group_memberships WHERE group_id = $1", {group->id});
     connection.Execute("DELETE FROM user_groups WHERE id = $1", {group->id});
+    CountGroup(connection, workspace_id, token, -1);
     group->state = "soft_deleted";
   });
   return group;
@@ -146,8 +191,10 @@ ListResult<GroupMembership> Store::ListGroupMemberships(const Group& group,
   RunRead(pool_, [&](Connection& connection) {
     result.items = QueryAll(connection, sql, {group.id, rows::LimitOf(page), page.offset},
                             rows::ReadGroupMembership);
+    // The group's member_count column changes in every transaction that adds or removes a
+    // member, so it equals COUNT(*) here without scanning a large group.
     result.total_count = QueryInt(
-        connection, "SELECT COUNT(*) FROM group_memberships WHERE group_id = $1", {group.id});
+        connection, "SELECT member_count FROM user_groups WHERE id = $1", {group.id});
   });
   return result;
 }

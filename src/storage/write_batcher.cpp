@@ -45,10 +45,11 @@ void WriteBatcher::Loop() {
 }
 
 std::exception_ptr WriteBatcher::RunJob(Job& job) {
-  connection_->ExecuteScript("SAVEPOINT roster_write");
+  // Execute keeps these prepared; ExecuteScript would parse them again for every job.
+  connection_->Execute("SAVEPOINT roster_write", {});
   try {
     (*job.work)(*connection_);
-    connection_->ExecuteScript("RELEASE roster_write");
+    connection_->Execute("RELEASE roster_write", {});
     return nullptr;
   } catch (...) {
     std::exception_ptr failure = std::current_exception();

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "storage/migrations.hpp"
@@ -166,6 +167,60 @@ TEST_F(StoreTest, PagesAreOrderedAndCounted) {
   EXPECT_EQ(page.total_count, 7);
   ASSERT_EQ(page.items.size(), 1u);
   EXPECT_EQ(page.items[0].name, "g6");
+}
+
+// Pages past the middle are read backwards from the end; every page must still equal the
+// same slice of the whole list, and the count must survive deletes spread over its slots.
+TEST_F(StoreTest, EveryPageMatchesTheWholeList) {
+  std::vector<Group> created;
+  for (int i = 0; i < 23; ++i) created.push_back(NewGroup("g" + std::to_string(i)));
+  for (int i : {0, 11, 22}) store_->DeleteGroup(workspace_.id, created[i].token);
+  auto whole = store_->ListGroups(workspace_.id, {}, PageRequest{});
+  ASSERT_EQ(whole.items.size(), 20u);
+  EXPECT_EQ(whole.total_count, 20);
+  for (int64_t per_page : {1, 3, 7, 10, 30}) {
+    for (int64_t page = 1; page * per_page <= 20 + per_page * 2; ++page) {
+      int64_t offset = (page - 1) * per_page;
+      auto listed = store_->ListGroups(workspace_.id, {}, PageRequest{per_page, offset});
+      EXPECT_EQ(listed.total_count, 20);
+      size_t expected = static_cast<size_t>(std::clamp<int64_t>(20 - offset, 0, per_page));
+      ASSERT_EQ(listed.items.size(), expected) << "per_page " << per_page << " page " << page;
+      for (size_t i = 0; i < expected; ++i) {
+        EXPECT_EQ(listed.items[i].token, whole.items[offset + i].token);
+      }
+    }
+  }
+}
+
+TEST_F(StoreTest, GroupCountMigrationCountsExistingGroups) {
+  for (int i = 0; i < 5; ++i) NewGroup("g" + std::to_string(i));
+  store_.reset();
+  SqliteDatabase database((folder_ / "roster.db").string());
+  {
+    auto connection = database.Connect();
+    connection->ExecuteScript(
+        "DROP TABLE workspace_group_counts; DELETE FROM schema_migrations WHERE version = 2");
+  }
+  EXPECT_EQ(Migrate(database), LatestSchemaVersion());
+  store_ = OpenStore((folder_ / "roster.db").string(), 4);
+  EXPECT_EQ(store_->ListGroups(workspace_.id, {}, PageRequest{1, 0}).total_count, 5);
+}
+
+TEST_F(StoreTest, FindAccessReadsWorkspaceOnlyForAcceptedTokens) {
+  store_->CreateApiToken("abcdefghijkl", "hash", bob_, TokenScope::kMember);
+  auto refused = store_->FindAccess("abcdefghijkl", "acme", [](const auto&) { return false; });
+  ASSERT_TRUE(refused.token);
+  EXPECT_FALSE(refused.accepted);
+  EXPECT_FALSE(refused.workspace);
+  auto accepted = store_->FindAccess("abcdefghijkl", "acme", [](const auto&) { return true; });
+  EXPECT_TRUE(accepted.accepted);
+  ASSERT_TRUE(accepted.workspace);
+  EXPECT_EQ(accepted.workspace->id, workspace_.id);
+  ASSERT_TRUE(accepted.membership);
+  EXPECT_FALSE(accepted.membership->admin);
+  auto unknown = store_->FindAccess("zzzzzzzzzzzz", "acme", [](const auto&) { return true; });
+  EXPECT_FALSE(unknown.token);
+  EXPECT_FALSE(unknown.workspace);
 }
 
 TEST_F(StoreTest, RevokedTokenIsMarked) {
