@@ -31,10 +31,18 @@ struct ApiRequest {
   std::optional<std::string> QueryValue(std::string_view name) const;
 };
 
+// Appends the next part of a streamed body to `part` and returns whether more parts follow.
+// It runs on the connection's I/O thread between writes and may throw as a handler does.
+// The response is then cut off, because its status line has already been sent.
+using BodySource = std::function<bool(std::string& part)>;
+
 struct ApiResponse {
   unsigned status = 200;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is `body` followed by the parts of `stream`, sent with chunked
+  // transfer encoding one part at a time, so a long list needs memory for one part only.
+  BodySource stream;
 };
 
 // The services every handler uses.
@@ -86,7 +94,7 @@ ListPaging ParsePaging(const ApiRequest& request);
 
 // A 200 response with a JSON body.
 ApiResponse JsonResponse(const boost::json::object& body);
-// A 200 answer whose body is JSON text already written.
+// A 200 response whose body is JSON text already written.
 ApiResponse JsonResponse(std::string body);
 
 }  // namespace roster::api

@@ -46,7 +46,7 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
 }
 
 ApiResponse ErrorResponse(const ApiError& error) {
-  ApiResponse response{error.status(), error.Body(), error.headers()};
+  ApiResponse response{error.status(), error.Body(), error.headers(), {}};
   if (error.status() == 401) {
     response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"Roster\"");
   }

@@ -195,6 +195,13 @@ void WriteWorkspace(JsonWriter& writer, const Account& workspace) {
 void WriteCollection(JsonWriter& writer, std::string_view self_path, std::string_view key,
                      int64_t count, const Paging& paging,
                      const std::function<void(JsonWriter&)>& write_items) {
+  WriteCollectionStart(writer, self_path, key, count, paging);
+  write_items(writer);
+  WriteCollectionEnd(writer);
+}
+
+void WriteCollectionStart(JsonWriter& writer, std::string_view self_path, std::string_view key,
+                          int64_t count, const Paging& paging) {
   int64_t total_pages = (paging.total_count + paging.per_page - 1) / paging.per_page;
   writer.BeginObject();
   if (paging.requested) {
@@ -225,7 +232,9 @@ void WriteCollection(JsonWriter& writer, std::string_view self_path, std::string
   writer.BeginObject();
   writer.Key(key);
   writer.BeginArray();
-  write_items(writer);
+}
+
+void WriteCollectionEnd(JsonWriter& writer) {
   writer.EndArray();
   writer.EndObject();
   writer.EndObject();

@@ -42,6 +42,12 @@ void WriteCollection(JsonWriter& writer, std::string_view self_path, std::string
                      int64_t count, const Paging& paging,
                      const std::function<void(JsonWriter&)>& write_items);
 
+// The same in two halves, for a list streamed in parts: the text up to and including the
+// items' "[", and the text after the last item.
+void WriteCollectionStart(JsonWriter& writer, std::string_view self_path, std::string_view key,
+                          int64_t count, const Paging& paging);
+void WriteCollectionEnd(JsonWriter& writer);
+
 // One record as JSON text: Render(WriteGroup, workspace, group).
 template <class Write, class... Args>
 std::string Render(Write write, const Args&... args) {

@@ -15,7 +15,10 @@ namespace roster::domain {
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string& out) : out_(out) {}
+  // With `after_value`, the text in `out` (or sent before it) already ends with a value of
+  // the open array or object, so the next value starts with a comma.
+  explicit JsonWriter(std::string& out, bool after_value = false)
+      : out_(out), need_comma_(after_value) {}
 
   void BeginObject();
   void EndObject();

@@ -180,24 +180,102 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     request.body_too_large = body_too_large_;
     request.request_id = context_.next_request_id();
     api::ApiResponse result = context_.router.Dispatch(context_.services, request);
-
-    bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(result.status), 11};
-    response.set(bhttp::field::content_type, "application/hal+json");
-    response.set("X-Request-Id", request.request_id);
-    for (const auto& [name, value] : result.headers) response.set(name, value);
-    response.body() = std::move(result.body);
     // A body that was not read leaves the stream unusable for another request.
     bool close = body_too_large_ || !parser_->is_done() || !message.keep_alive() || stopping_;
+    log_ = RequestLog{request.request_id, request.method, request.path, result.status,
+                      request.body.size()};
+    if (result.stream) return StartStream(std::move(result), close);
+
+    bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(result.status), 11};
+    SetHeaders(response, result);
+    response.body() = std::move(result.body);
     response.keep_alive(!close);
     response.prepare_payload();
+    LogRequest(response.body().size());
+    DoWrite(std::move(response));
+  }
 
+  template <class Response>
+  void SetHeaders(Response& response, const api::ApiResponse& result) {
+    response.set(bhttp::field::content_type, "application/hal+json");
+    response.set("X-Request-Id", log_.request_id);
+    for (const auto& [name, value] : result.headers) response.set(name, value);
+  }
+
+  void LogRequest(size_t bytes_out) {
     double elapsed_ms = std::chrono::duration<double, std::milli>(
                             std::chrono::steady_clock::now() - started_).count();
     spdlog::info("request_id={} client={} method={} path={} status={} latency_ms={:.2f} "
                  "bytes_in={} bytes_out={}",
-                 request.request_id, remote_, request.method, request.path, result.status,
-                 elapsed_ms, request.body.size(), response.body().size());
-    DoWrite(std::move(response));
+                 log_.request_id, remote_, log_.method, log_.path, log_.status, elapsed_ms,
+                 log_.bytes_in, bytes_out);
+  }
+
+  // Sends a streamed response: the header with chunked transfer encoding, then `result.body`
+  // and each part of `result.stream` as one chunk. One part is in memory at a time, and each
+  // write gets its own deadline, so a client that stops reading is dropped.
+  void StartStream(api::ApiResponse result, bool close) {
+    auto header = std::make_shared<bhttp::response<bhttp::empty_body>>(
+        static_cast<bhttp::status>(result.status), 11);
+    SetHeaders(*header, result);
+    header->keep_alive(!close);
+    header->chunked(true);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*header);
+    stream_source_ = std::move(result.stream);
+    stream_part_ = std::move(result.body);
+    stream_more_ = true;
+    stream_bytes_ = 0;
+    ExpiresAfter(context_.options.read_timeout);
+    bhttp::async_write_header(
+        stream_, *serializer,
+        [self = this->shared_from_this(), header, serializer, close](beast::error_code error,
+                                                                     size_t) {
+          if (error) return self->Close();
+          self->WriteStreamPart(close);
+        });
+  }
+
+  // Writes the part in hand and reads the next one, until the source has no more. Then it
+  // writes the last chunk and goes on as after any other response.
+  void WriteStreamPart(bool close) {
+    while (stream_part_.empty() && stream_more_) {
+      if (!ReadStreamPart()) return;  // the source failed and the connection is closed
+    }
+    if (stream_part_.empty()) {
+      stream_source_ = nullptr;
+      LogRequest(stream_bytes_);
+      ExpiresAfter(context_.options.read_timeout);
+      return net::async_write(stream_, bhttp::make_chunk_last(),
+                              [self = this->shared_from_this(), close](beast::error_code error,
+                                                                       size_t) {
+                                self->OnWrite(close, error, 0);
+                              });
+    }
+    stream_bytes_ += stream_part_.size();
+    ExpiresAfter(context_.options.read_timeout);
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(stream_part_)),
+                     [self = this->shared_from_this(), close](beast::error_code error, size_t) {
+                       if (error) return self->Close();
+                       self->stream_part_.clear();
+                       self->WriteStreamPart(close);
+                     });
+  }
+
+  // Fills stream_part_ from the source and returns true. On a failure it closes the
+  // connection and returns false: the client sees a chunked body without its last chunk,
+  // never a complete-looking list.
+  bool ReadStreamPart() {
+    try {
+      stream_more_ = stream_source_(stream_part_);
+      return true;
+    } catch (const std::exception& error) {
+      spdlog::error("request_id={} streamed response cut off after {} bytes: {}",
+                    log_.request_id, stream_bytes_, error.what());
+      stream_part_.clear();
+      stream_source_ = nullptr;
+      Close();
+      return false;
+    }
   }
 
   void DoWrite(bhttp::response<bhttp::string_body> response) {
@@ -272,6 +350,20 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   bool stopping_ = false;  // close after the current response
   std::chrono::steady_clock::time_point started_;
   std::shared_ptr<void> response_;  // keeps the response alive during the write
+
+  // The fields of the current request's access log line.
+  struct RequestLog {
+    std::string request_id, method, path;
+    unsigned status = 0;
+    size_t bytes_in = 0;
+  };
+  RequestLog log_;
+
+  // The streamed response in progress (see StartStream).
+  api::BodySource stream_source_;
+  std::string stream_part_;
+  bool stream_more_ = false;
+  size_t stream_bytes_ = 0;
 };
 
 }  // namespace

@@ -61,6 +61,12 @@ struct GroupFilter {
   int64_t data_source_id = 0;
 };
 
+// A position in the group list, which is ordered by (created_at, token).
+struct GroupCursor {
+  int64_t created_at = 0;
+  std::string token;
+};
+
 // The outcome of adding a user to a group.
 enum class AddMemberOutcome { kAdded, kAlreadyMember, kGroupNotFound, kNotActiveMember };
 
@@ -124,6 +130,11 @@ class Store {
   // Groups.
   ListResult<Group> ListGroups(int64_t workspace_id, const GroupFilter& filter,
                                const PageRequest& page);
+  // Returns at most `limit` groups that follow `after` in list order (from the start without
+  // it), read in one transaction: one part of a list streamed in parts. The parts together
+  // are not one snapshot: a group created or deleted meanwhile may or may not appear.
+  std::vector<Group> ListGroupsAfter(int64_t workspace_id, const GroupFilter& filter,
+                                     const std::optional<GroupCursor>& after, int64_t limit);
   std::optional<Group> FindGroup(int64_t workspace_id, const std::string& token);
   // `managed` marks a group provisioned by an identity provider (read-only over the API).
   Group CreateGroup(int64_t workspace_id, const domain::NormalizedName& name,

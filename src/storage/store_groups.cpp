@@ -100,15 +100,39 @@ ListResult<Group> Store::ListGroups(int64_t workspace_id, const GroupFilter& fil
     result.total_count = filtered ? QueryInt(connection, count.sql, count.params)
                                   : CountGroups(connection, workspace_id);
     PagePlan plan = PlanPage(page, result.total_count);
-    rows::StatementBuilder list{std::string(rows::kGroupSelect), {}};
+    std::string_view order = plan.from_end ? "ORDER BY g.created_at DESC, g.token DESC "
+                                           : "ORDER BY g.created_at, g.token ";
+    // The rows of the page are chosen from the listing index alone, and only they are joined
+    // and read in full: OFFSET then skips index entries, not whole rows.
+    rows::StatementBuilder list{std::string(rows::kGroupSelect) +
+                                    "WHERE g.id IN (SELECT g.id FROM user_groups g ",
+                                {}};
     AppendGroupFilter(filter, workspace_id, list);
-    list.sql += plan.from_end ? "ORDER BY g.created_at DESC, g.token DESC "
-                              : "ORDER BY g.created_at, g.token ";
-    list.sql += "LIMIT " + list.Bind(plan.limit) + " OFFSET " + list.Bind(plan.offset);
+    list.sql += std::string(order) + "LIMIT " + list.Bind(plan.limit) + " OFFSET " +
+                list.Bind(plan.offset) + ") " + std::string(order);
     result.items = QueryAll(connection, list.sql, list.params, rows::ReadGroup);
     if (plan.from_end) std::reverse(result.items.begin(), result.items.end());
   });
   return result;
+}
+
+std::vector<Group> Store::ListGroupsAfter(int64_t workspace_id, const GroupFilter& filter,
+                                         const std::optional<GroupCursor>& after,
+                                         int64_t limit) {
+  rows::StatementBuilder list{std::string(rows::kGroupSelect), {}};
+  AppendGroupFilter(filter, workspace_id, list);
+  if (after) {
+    // A row-value comparison, which both engines answer from the listing index.
+    std::string created_at = list.Bind(after->created_at);
+    list.sql += "AND (g.created_at, g.token) > (" + created_at + ", " + list.Bind(after->token) +
+                ") ";
+  }
+  list.sql += "ORDER BY g.created_at, g.token LIMIT " + list.Bind(limit);
+  std::vector<Group> groups;
+  RunRead(pool_, [&](Connection& connection) {
+    groups = QueryAll(connection, list.sql, list.params, rows::ReadGroup);
+  });
+  return groups;
 }
 
 std::optional<Group> Store::FindGroup(int64_t workspace_id, const std::string& token) {

@@ -182,6 +182,29 @@ def test_list_unpaged_returns_all(make_workspace):
     assert "next_page" not in everything["_links"]
 
 
+def test_list_unpaged_streams_in_parts(make_workspace):
+    # 1,000 groups fill two parts of the stream exactly, so the third read finds no rows and
+    # only closes the JSON; after one delete the second part is a short one.
+    ws = make_workspace()
+    tokens = [ws.create_group(f"Streamed {i:04d}")["token"] for i in range(1000)]
+
+    response = ws.get("/groups")
+    assert response.status_code == 200
+    assert response.headers.get("Transfer-Encoding") == "chunked"
+    assert "Content-Length" not in response.headers
+    assert [g["token"] for g in response.json()["_embedded"]["groups"]] == tokens
+
+    assert ws.delete(f"/groups/{tokens[700]}").status_code == 200
+    del tokens[700]
+    streamed = [g["token"] for g in listed(ws)["_embedded"]["groups"]]
+    assert streamed == tokens
+    paged = [g["token"] for page in (1, 2)
+             for g in listed(ws, f"?page={page}&per_page=500")["_embedded"]["groups"]]
+    assert paged == tokens
+    last = listed(ws, "?page=100&per_page=10")
+    assert [g["token"] for g in last["_embedded"]["groups"]] == tokens[990:]
+
+
 def test_list_ties_ordered_by_token(make_workspace, server):
     ws = make_workspace()
     tokens = [ws.create_group(f"Tie {i}")["token"] for i in range(5)]
