@@ -133,9 +133,11 @@ ListPaging ParsePaging(const ApiRequest& request) {
 }
 
 ApiResponse JsonResponse(const json::object& body) {
-  return ApiResponse{200, json::serialize(body), {}};
+  return ApiResponse{200, json::serialize(body), {}, {}};
 }
 
-ApiResponse JsonResponse(std::string body) { return ApiResponse{200, std::move(body), {}}; }
+ApiResponse JsonResponse(std::string body) {
+  return ApiResponse{200, std::move(body), {}, {}};
+}
 
 }  // namespace roster::api

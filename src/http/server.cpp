@@ -17,10 +17,11 @@ Server::Server(ServerOptions options, api::ApiServices& services, const api::Rou
       rate_limiter_(options_.rate_limit, options_.max_tracked_clients),
       services_{services.store, services.authenticator, &auth_throttle_, &rate_limiter_},
       io_context_(options_.threads),
+      write_pool_(static_cast<size_t>(WriteThreadCount(options_.write_threads))),
       acceptor_(net::make_strand(io_context_)),
       signals_(io_context_, SIGINT, SIGTERM),
       shutdown_timer_(io_context_),
-      context_{options_, services_, router, {}} {
+      context_{options_, services_, router, {}, &write_pool_} {
   if (options_.tls_enabled()) LoadTlsContext();
   std::random_device random;
   request_id_prefix_ = fmt::format("{:08x}", random());
@@ -84,6 +85,7 @@ void Server::Run() {
   for (int i = 1; i < threads; ++i) workers.emplace_back([this] { io_context_.run(); });
   io_context_.run();
   for (std::thread& worker : workers) worker.join();
+  write_pool_.join();
   spdlog::info("server stopped");
 }
 

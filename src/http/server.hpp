@@ -41,6 +41,7 @@ class Server {
   api::ApiServices services_;
   std::optional<net::ssl::context> tls_context_;
   net::io_context io_context_;
+  net::thread_pool write_pool_;
   tcp::acceptor acceptor_;
   net::signal_set signals_;
   net::steady_timer shutdown_timer_;

@@ -34,6 +34,12 @@ void AddServerFlags(CLI::App& command, ServerFlags& flags) {
       ->check(CLI::Range(0, 3600));
 
   command
+      .add_option("--write-threads", flags.write_threads,
+                  fmt::format("Threads that run requests which change data, each waiting for "
+                              "its commit (default {})",
+                              WriteThreadCount(0)))
+      ->check(CLI::Range(0, 1024));
+  command
       .add_option("--max-connections", flags.max_connections,
                   "Open connections at most; further ones are closed on accept")
       ->capture_default_str()
@@ -78,6 +84,7 @@ void ApplyServerFlags(const ServerFlags& flags, ServerOptions& options) {
   options.shutdown_grace = std::chrono::seconds(flags.shutdown_grace_seconds);
   options.max_connections = flags.max_connections;
   options.header_limit = flags.header_limit;
+  options.write_threads = flags.write_threads;
   options.body_limit = flags.body_limit;
   if (auto failures = auth::ParseRatePerWindow(flags.auth_failure_limit)) {
     options.auth_failures = auth::FailureLimit{failures->first, failures->second};

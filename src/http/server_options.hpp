@@ -21,10 +21,16 @@ inline int ThreadCount(int requested) {
   return 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// Returns `requested`, or when it is 0 the default of 32: the threads that run requests
+// which change data. A write waits there for its commit, so up to this many writes can share
+// one SQLite group commit while the I/O threads go on serving reads.
+inline int WriteThreadCount(int requested) { return requested > 0 ? requested : 32; }
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port
   int threads = 0;       // 0: ThreadCount's default
+  int write_threads = 0;  // 0: WriteThreadCount's default
   // A request's headers may take at most this many bytes; larger ones get 431.
   size_t header_limit = 16 * 1024;
   // A request body may take at most this many bytes; larger ones get 413.

@@ -175,11 +175,34 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   }
 
   void Respond() {
+    auto request = std::make_shared<api::ApiRequest>(ToApiRequest(parser_->get(), remote_));
+    request->body_too_large = body_too_large_;
+    request->request_id = context_.next_request_id();
+    if (!context_.write_pool || !ChangesData(parser_->get().method())) {
+      return Answer(*request, context_.router.Dispatch(context_.services, *request));
+    }
+    // A write may wait for a group commit, so it waits on a write thread, and the answer
+    // comes back to this connection's strand. The work guard keeps the I/O threads running
+    // meanwhile, and nothing else touches this session until then.
+    net::post(*context_.write_pool,
+              [self = this->shared_from_this(), request,
+               work = net::make_work_guard(stream_.get_executor())]() mutable {
+                api::ApiResponse result =
+                    self->context_.router.Dispatch(self->context_.services, *request);
+                net::post(self->stream_.get_executor(),
+                          [self, request, result = std::move(result)]() mutable {
+                            self->Answer(*request, std::move(result));
+                          });
+              });
+  }
+
+  static bool ChangesData(bhttp::verb method) {
+    return method == bhttp::verb::post || method == bhttp::verb::put ||
+           method == bhttp::verb::patch || method == bhttp::verb::delete_;
+  }
+
+  void Answer(const api::ApiRequest& request, api::ApiResponse result) {
     const auto& message = parser_->get();
-    api::ApiRequest request = ToApiRequest(message, remote_);
-    request.body_too_large = body_too_large_;
-    request.request_id = context_.next_request_id();
-    api::ApiResponse result = context_.router.Dispatch(context_.services, request);
     // A body that was not read leaves the stream unusable for another request.
     bool close = body_too_large_ || !parser_->is_done() || !message.keep_alive() || stopping_;
     log_ = RequestLog{request.request_id, request.method, request.path, result.status,

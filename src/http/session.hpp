@@ -25,6 +25,9 @@ struct SessionContext {
   api::ApiServices& services;
   const api::Router& router;
   std::function<std::string()> next_request_id;
+  // Runs the handlers of POST, PUT, PATCH and DELETE requests; null runs them on the I/O
+  // thread like every other request.
+  net::thread_pool* write_pool = nullptr;
 };
 
 // The part of a connection that the Server drives.

@@ -5,6 +5,7 @@ with the command-line tool is rejected by every instance at once, and that insta
 together on an empty database apply each migration once.
 """
 
+import json
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -190,11 +191,15 @@ def test_concurrent_migrate_on_empty_database_migrates_once(pg_admin_url, round_
     results = start_migrations_together(url, ["migrate"])
     for result in results:
         assert result.returncode == 0, result.stderr
-    applied = sum(result.stderr.count("applied schema migration 1:") for result in results)
-    assert applied == 1
-    versions = psql(pg_admin_url, "SELECT string_agg(version::text, ',') FROM schema_migrations",
+    latest = json.loads(results[0].stdout)["schema_version"]
+    for version in range(1, latest + 1):
+        applied = sum(result.stderr.count(f"applied schema migration {version}:")
+                      for result in results)
+        assert applied == 1, f"migration {version} applied {applied} times"
+    versions = psql(pg_admin_url,
+                    "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations",
                     database=name)
-    assert versions == "1"
+    assert versions == ",".join(str(version) for version in range(1, latest + 1))
 
 
 def test_two_servers_starting_on_empty_database_migrate_once(pg_admin_url, tmp_path):
@@ -214,8 +219,13 @@ def test_two_servers_starting_on_empty_database_migrate_once(pg_admin_url, tmp_p
         for server in servers:
             assert requests.get(server.url("/healthz"), timeout=10).status_code == 200
         logs = [server.log_text() for server in servers]
-        assert sum(log.count("applied schema migration 1:") for log in logs) == 1
+        latest = int(psql(pg_admin_url, "SELECT max(version) FROM schema_migrations",
+                          database=name))
+        for version in range(1, latest + 1):
+            applied = sum(log.count(f"applied schema migration {version}:") for log in logs)
+            assert applied == 1, f"migration {version} applied {applied} times"
     finally:
         for server in servers:
             server.stop()
-    assert psql(pg_admin_url, "SELECT count(*) FROM schema_migrations", database=name) == "1"
+    assert psql(pg_admin_url, "SELECT count(*) FROM schema_migrations",
+                database=name) == str(latest)
