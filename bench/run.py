@@ -264,6 +264,8 @@ def run_scale(db, args, workdir, results):
         (data / "big.txt").write_text(big_group + "\n")
         cases = [("get_group", "scale: GET one group", {}),
                  ("list_page", "scale: GET page 1 of 100", {"ROSTER_PAGE": "1"}),
+                 ("list_page", f"scale: GET middle page ({last_page // 2})",
+                  {"ROSTER_PAGE": str(last_page // 2)}),
                  ("list_page", f"scale: GET last page ({last_page})", {"ROSTER_PAGE": str(last_page)}),
                  ("member_add", f"scale: member add into a group of {big}",
                   {"ROSTER_TOKENS": str(data / "big.txt")}),

@@ -118,7 +118,9 @@ void ConnectionPool::Release(std::unique_ptr<Connection> connection) {
 
 namespace {
 
-void RunTransaction(ConnectionPool& pool, bool write,
+enum class TransactionKind { kWrite, kSnapshotRead, kStatementReads };
+
+void RunTransaction(ConnectionPool& pool, TransactionKind kind,
                     const std::function<void(Connection&)>& work) {
   constexpr int kAttempts = 3;
   bool replaced_stale = false;
@@ -126,14 +128,12 @@ void RunTransaction(ConnectionPool& pool, bool write,
     ConnectionPool::Lease connection = pool.Acquire();
     bool begun = false;
     try {
-      if (write) {
-        connection->BeginWrite();
-      } else {
-        connection->BeginRead();
-      }
-      begun = true;
+      if (kind == TransactionKind::kWrite) connection->BeginWrite();
+      if (kind == TransactionKind::kSnapshotRead) connection->BeginRead();
+      // Statement reads have no BEGIN to fail at, and are safe to run again from the start.
+      begun = kind != TransactionKind::kStatementReads;
       work(*connection);
-      connection->Commit();
+      if (kind != TransactionKind::kStatementReads) connection->Commit();
       return;
     } catch (const StoreError& error) {
       connection->Rollback();
@@ -162,11 +162,15 @@ void RunTransaction(ConnectionPool& pool, bool write,
 
 void RunWrite(ConnectionPool& pool, const std::function<void(Connection&)>& work) {
   if (WriteBatcher* batcher = pool.write_batcher()) return batcher->Run(work);
-  RunTransaction(pool, true, work);
+  RunTransaction(pool, TransactionKind::kWrite, work);
 }
 
 void RunRead(ConnectionPool& pool, const std::function<void(Connection&)>& work) {
-  RunTransaction(pool, false, work);
+  RunTransaction(pool, TransactionKind::kSnapshotRead, work);
+}
+
+void RunStatementReads(ConnectionPool& pool, const std::function<void(Connection&)>& work) {
+  RunTransaction(pool, TransactionKind::kStatementReads, work);
 }
 
 }  // namespace roster::storage

@@ -18,7 +18,7 @@ Store::Store(std::unique_ptr<Database> database, size_t pool_size,
     : database_(std::move(database)), pool_(*database_, pool_size, acquire_wait) {}
 
 void Store::Ping() {
-  RunRead(pool_, [](Connection& connection) { QueryInt(connection, "SELECT 1", {}); });
+  RunStatementReads(pool_, [](Connection& connection) { QueryInt(connection, "SELECT 1", {}); });
 }
 
 namespace {
@@ -76,7 +76,7 @@ std::optional<Account> SelectAccount(Connection& connection, const std::string& 
 
 std::optional<Account> Store::FindAccount(const std::string& username) {
   std::optional<Account> account;
-  RunRead(pool_, [&](Connection& connection) { account = SelectAccount(connection, username); });
+  RunStatementReads(pool_, [&](Connection& connection) { account = SelectAccount(connection, username); });
   return account;
 }
 
@@ -110,7 +110,7 @@ std::optional<WorkspaceMember> SelectMemberWhere(Connection& connection, std::st
 std::optional<WorkspaceMember> FindMemberWhere(ConnectionPool& pool, std::string_view where,
                                                const Params& params) {
   std::optional<WorkspaceMember> member;
-  RunRead(pool, [&](Connection& connection) {
+  RunStatementReads(pool, [&](Connection& connection) {
     member = SelectMemberWhere(connection, where, params);
   });
   return member;
@@ -194,7 +194,7 @@ bool Store::ShareWorkspace(int64_t user_id, int64_t other_user_id) {
       "ON y.workspace_id = x.workspace_id WHERE x.user_id = $1 AND y.user_id = $2 "
       "AND x.state = 'active' AND y.state = 'active'";
   int64_t shared = 0;
-  RunRead(pool_, [&](Connection& connection) {
+  RunStatementReads(pool_, [&](Connection& connection) {
     shared = QueryInt(connection, kShared, {user_id, other_user_id});
   });
   return shared > 0;
@@ -233,14 +233,14 @@ std::optional<ApiTokenRecord> SelectApiToken(Connection& connection, const std::
 
 std::optional<ApiTokenRecord> Store::FindApiToken(const std::string& token) {
   std::optional<ApiTokenRecord> record;
-  RunRead(pool_, [&](Connection& connection) { record = SelectApiToken(connection, token); });
+  RunStatementReads(pool_, [&](Connection& connection) { record = SelectApiToken(connection, token); });
   return record;
 }
 
 AccessRecord Store::FindAccess(const std::string& token, const std::string& workspace_username,
                                const std::function<bool(const ApiTokenRecord&)>& accept) {
   AccessRecord access;
-  RunRead(pool_, [&](Connection& connection) {
+  RunStatementReads(pool_, [&](Connection& connection) {
     access = AccessRecord{};
     access.token = SelectApiToken(connection, token);
     if (!access.token || !accept(*access.token)) return;

@@ -129,7 +129,7 @@ std::vector<Group> Store::ListGroupsAfter(int64_t workspace_id, const GroupFilte
   }
   list.sql += "ORDER BY g.created_at, g.token LIMIT " + list.Bind(limit);
   std::vector<Group> groups;
-  RunRead(pool_, [&](Connection& connection) {
+  RunStatementReads(pool_, [&](Connection& connection) {
     groups = QueryAll(connection, list.sql, list.params, rows::ReadGroup);
   });
   return groups;
@@ -137,7 +137,7 @@ std::vector<Group> Store::ListGroupsAfter(int64_t workspace_id, const GroupFilte
 
 std::optional<Group> Store::FindGroup(int64_t workspace_id, const std::string& token) {
   std::optional<Group> group;
-  RunRead(pool_, [&](Connection& connection) {
+  RunStatementReads(pool_, [&](Connection& connection) {
     group = SelectGroup(connection, workspace_id, token);
   });
   return group;
@@ -226,7 +226,7 @@ ListResult<GroupMembership> Store::ListGroupMemberships(const Group& group,
 std::optional<GroupMembership> Store::FindGroupMembership(const Group& group,
                                                           const std::string& token) {
   std::optional<GroupMembership> membership;
-  RunRead(pool_, [&](Connection& connection) {
+  RunStatementReads(pool_, [&](Connection& connection) {
     membership = SelectMembership(connection, "WHERE m.group_id = $1 AND m.token = $2",
                                   {group.id, token});
   });
@@ -236,7 +236,7 @@ std::optional<GroupMembership> Store::FindGroupMembership(const Group& group,
 std::optional<GroupMembership> Store::FindGroupMembershipOfUser(const Group& group,
                                                                 int64_t user_id) {
   std::optional<GroupMembership> membership;
-  RunRead(pool_, [&](Connection& connection) {
+  RunStatementReads(pool_, [&](Connection& connection) {
     membership = SelectMembership(connection, "WHERE m.group_id = $1 AND m.user_id = $2",
                                   {group.id, user_id});
   });

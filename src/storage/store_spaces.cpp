@@ -114,7 +114,7 @@ ListResult<Space> Store::ListSpaces(int64_t workspace_id, const PageRequest& pag
 
 std::optional<Space> Store::FindSpace(int64_t workspace_id, const std::string& token) {
   std::optional<Space> space;
-  RunRead(pool_, [&](Connection& connection) {
+  RunStatementReads(pool_, [&](Connection& connection) {
     space = SelectSpace(connection, workspace_id, token);
   });
   return space;
@@ -197,7 +197,7 @@ ListResult<DataSource> Store::ListDataSources(int64_t workspace_id, const PageRe
 
 std::optional<DataSource> Store::FindDataSource(int64_t workspace_id, const std::string& token) {
   std::optional<DataSource> source;
-  RunRead(pool_, [&](Connection& connection) {
+  RunStatementReads(pool_, [&](Connection& connection) {
     source = SelectDataSource(connection, workspace_id, token);
   });
   return source;
@@ -242,7 +242,7 @@ ListResult<Permission> Store::ListPermissions(int64_t workspace_id, PermissionTa
 std::optional<Permission> Store::FindPermission(int64_t workspace_id, PermissionTarget target,
                                                 int64_t target_id, const std::string& token) {
   std::optional<Permission> permission;
-  RunRead(pool_, [&](Connection& connection) {
+  RunStatementReads(pool_, [&](Connection& connection) {
     permission = SelectPermission(connection, NamesOf(target), target_id, "p.token = $2", token);
   });
   return permission;
