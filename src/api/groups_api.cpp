@@ -1,5 +1,7 @@
 #include "api/groups_api.hpp"
 
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <fmt/format.h>
 
 #include "api/api_error.hpp"
@@ -49,6 +51,14 @@ storage::Group RequireGroup(ApiServices& services, const WorkspaceScope& scope,
   return *group;
 }
 
+// Appends name=value to the query of `path`, with the value percent-encoded.
+void AppendQuery(std::string& path, std::string_view name, std::string_view value) {
+  path += path.find('?') == std::string::npos ? '?' : '&';
+  path += name;
+  path += '=';
+  path += boost::urls::encode(value, boost::urls::unreserved_chars);
+}
+
 // Resolves the member and data_source filters. Returns false when a filter names nothing in
 // the workspace, so the list is empty.
 bool ResolveGroupFilter(ApiServices& services, const ApiRequest& request,
@@ -60,23 +70,29 @@ bool ResolveGroupFilter(ApiServices& services, const ApiRequest& request,
     throw BadRequest("data_source may only be combined with member", "data_source");
   }
   if (!member) return true;
+  // The links of an empty list keep the filters too, so following them stays empty.
   auto found = services.store.FindWorkspaceMemberByUsername(scope.workspace.id, *member);
-  if (!found) return false;
+  AppendQuery(self_path, "member", found ? found->user.username : *member);
+  if (!found) {
+    if (data_source) AppendQuery(self_path, "data_source", *data_source);
+    return false;
+  }
   filter.member_user_id = found->user.id;
-  self_path += "?member=" + found->user.username;
   if (!data_source) return true;
   auto source = services.store.FindDataSource(scope.workspace.id, *data_source);
+  AppendQuery(self_path, "data_source", source ? source->token : *data_source);
   if (!source) return false;
   filter.data_source_id = source->id;
-  self_path += "&data_source=" + source->token;
   return true;
 }
 
-// Groups per part of a streamed list: about 400 KB of JSON.
-constexpr int64_t kGroupsPerPart = 500;
+// Groups per part of a streamed list: about 80 KB of JSON, and at most about 1.7 MB when
+// every group has the longest name and description (255 and 4,000 code points).
+constexpr int64_t kGroupsPerPart = 100;
+
 
 // Returns an unpaged list, which may hold a million groups, as a stream of parts read in
-// list order, so the server never holds more than one part. The first part is read here,
+// list order, so the server keeps at most one part in memory. The first part is read here,
 // so that a failing database still gets a 503 rather than a cut-off 200.
 ApiResponse StreamGroups(ApiServices& services, const WorkspaceScope& scope,
                          const storage::GroupFilter& filter, const std::string& self_path) {

@@ -146,10 +146,6 @@ int RunCommandLine(int argc, char** argv) {
   app.require_subcommand(1);
   std::string db = DefaultDatabase();
   app.add_option("--db", db, "SQLite file or postgresql:// URL (default: $ROSTER_DB or ./data/roster.db)");
-  std::string log_level = "info";
-  app.add_option("--log-level", log_level,
-                 "Least severe log lines written; warn drops the access log (default info)")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 
   std::string slug, username, name, email, plan = "business", adapter = "postgres", description;
   std::string token_workspace, token_user, token, listen = "127.0.0.1:8080";
@@ -222,7 +218,6 @@ int RunCommandLine(int argc, char** argv) {
     return 2;
   }
 
-  spdlog::set_level(spdlog::level::from_str(log_level));
   try {
     auth::InitializeCrypto();
     size_t pool_size = static_cast<size_t>(

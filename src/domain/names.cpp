@@ -86,7 +86,7 @@ Checked<std::string> CheckDescription(std::string_view raw) {
     UChar32 c = text.char32At(i);
     bool allowed_control = c == '\t' || c == '\n' || c == '\r';
     if (u_charType(c) == U_CONTROL_CHAR && !allowed_control) {
-      return Checked<std::string>::Fail("must not contain control characters other than tab and newline");
+      return Checked<std::string>::Fail("must not contain control characters other than tab, carriage return and newline");
     }
   }
   return Checked<std::string>::Ok(std::string(raw));

@@ -39,6 +39,9 @@ void AddServerFlags(CLI::App& command, ServerFlags& flags) {
                               "its commit (default {})",
                               WriteThreadCount(0)))
       ->check(CLI::Range(0, 1024));
+  command.add_flag("--no-access-log", flags.no_access_log,
+                   "Write no log line per request; start-up, warnings and errors are still "
+                   "logged");
   command
       .add_option("--max-connections", flags.max_connections,
                   "Open connections at most; further ones are closed on accept")
@@ -85,6 +88,7 @@ void ApplyServerFlags(const ServerFlags& flags, ServerOptions& options) {
   options.max_connections = flags.max_connections;
   options.header_limit = flags.header_limit;
   options.write_threads = flags.write_threads;
+  options.access_log = !flags.no_access_log;
   options.body_limit = flags.body_limit;
   if (auto failures = auth::ParseRatePerWindow(flags.auth_failure_limit)) {
     options.auth_failures = auth::FailureLimit{failures->first, failures->second};

@@ -15,6 +15,7 @@ struct ServerFlags {
   size_t header_limit = ServerOptions{}.header_limit;
   size_t body_limit = ServerOptions{}.body_limit;
   int write_threads = 0;  // 0: WriteThreadCount's default
+  bool no_access_log = false;
   std::string auth_failure_limit;  // "FAILURES/SECONDS"; empty keeps the default
   std::string rate_limit;          // "REQUESTS/SECONDS"; empty leaves it off
   std::string tls_certificate_file;

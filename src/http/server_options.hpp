@@ -31,6 +31,7 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0 picks a free port
   int threads = 0;       // 0: ThreadCount's default
   int write_threads = 0;  // 0: WriteThreadCount's default
+  bool access_log = true;  // one log line per request
   // A request's headers may take at most this many bytes; larger ones get 431.
   size_t header_limit = 16 * 1024;
   // A request body may take at most this many bytes; larger ones get 413.

@@ -181,7 +181,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     if (!context_.write_pool || !ChangesData(parser_->get().method())) {
       return Answer(*request, context_.router.Dispatch(context_.services, *request));
     }
-    // A write may wait for a group commit, so it waits on a write thread, and the answer
+    // A write may wait for a group commit, so it waits on a write thread, and the response
     // comes back to this connection's strand. The work guard keeps the I/O threads running
     // meanwhile, and nothing else touches this session until then.
     net::post(*context_.write_pool,
@@ -226,6 +226,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   }
 
   void LogRequest(size_t bytes_out) {
+    if (!context_.options.access_log) return;
     double elapsed_ms = std::chrono::duration<double, std::milli>(
                             std::chrono::steady_clock::now() - started_).count();
     spdlog::info("request_id={} client={} method={} path={} status={} latency_ms={:.2f} "
@@ -234,15 +235,19 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
                  log_.bytes_in, bytes_out);
   }
 
-  // Sends a streamed response: the header with chunked transfer encoding, then `result.body`
-  // and each part of `result.stream` as one chunk. One part is in memory at a time, and each
-  // write gets its own deadline, so a client that stops reading is dropped.
+  // Sends a streamed response: the header, then `result.body` and each part of
+  // `result.stream`. An HTTP/1.1 client gets each part as one chunk of a chunked body. An
+  // HTTP/1.0 client cannot read chunks, so it gets the parts as they are, and the end of the
+  // connection ends the body. One part is in memory at a time, and each write gets its own
+  // deadline, so a client that stops reading is dropped.
   void StartStream(api::ApiResponse result, bool close) {
+    stream_chunked_ = parser_->get().version() >= 11;
+    if (!stream_chunked_) close = true;
     auto header = std::make_shared<bhttp::response<bhttp::empty_body>>(
         static_cast<bhttp::status>(result.status), 11);
     SetHeaders(*header, result);
     header->keep_alive(!close);
-    header->chunked(true);
+    header->chunked(stream_chunked_);
     auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*header);
     stream_source_ = std::move(result.stream);
     stream_part_ = std::move(result.body);
@@ -253,13 +258,13 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
         stream_, *serializer,
         [self = this->shared_from_this(), header, serializer, close](beast::error_code error,
                                                                      size_t) {
-          if (error) return self->Close();
+          if (error) return self->CutStream("writing the header failed: " + error.message());
           self->WriteStreamPart(close);
         });
   }
 
   // Writes the part in hand and reads the next one, until the source has no more. Then it
-  // writes the last chunk and goes on as after any other response.
+  // ends the body and goes on as after any other response.
   void WriteStreamPart(bool close) {
     while (stream_part_.empty() && stream_more_) {
       if (!ReadStreamPart()) return;  // the source failed and the connection is closed
@@ -267,6 +272,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     if (stream_part_.empty()) {
       stream_source_ = nullptr;
       LogRequest(stream_bytes_);
+      if (!stream_chunked_) return OnWrite(true, {}, 0);  // closing ends an HTTP/1.0 body
       ExpiresAfter(context_.options.read_timeout);
       return net::async_write(stream_, bhttp::make_chunk_last(),
                               [self = this->shared_from_this(), close](beast::error_code error,
@@ -274,31 +280,44 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
                                 self->OnWrite(close, error, 0);
                               });
     }
-    stream_bytes_ += stream_part_.size();
+    auto on_written = [self = this->shared_from_this(), close](beast::error_code error,
+                                                                size_t) {
+      if (error) return self->CutStream("writing failed: " + error.message());
+      self->stream_bytes_ += self->stream_part_.size();
+      self->stream_part_.clear();
+      self->WriteStreamPart(close);
+    };
     ExpiresAfter(context_.options.read_timeout);
-    net::async_write(stream_, bhttp::make_chunk(net::buffer(stream_part_)),
-                     [self = this->shared_from_this(), close](beast::error_code error, size_t) {
-                       if (error) return self->Close();
-                       self->stream_part_.clear();
-                       self->WriteStreamPart(close);
-                     });
+    if (stream_chunked_) {
+      net::async_write(stream_, bhttp::make_chunk(net::buffer(stream_part_)), on_written);
+    } else {
+      net::async_write(stream_, net::buffer(stream_part_), on_written);
+    }
   }
 
-  // Fills stream_part_ from the source and returns true. On a failure it closes the
-  // connection and returns false: the client sees a chunked body without its last chunk,
-  // never a complete-looking list.
+  // Fills stream_part_ from the source and returns true. On a failure it cuts the response
+  // off and returns false.
   bool ReadStreamPart() {
     try {
       stream_more_ = stream_source_(stream_part_);
       return true;
     } catch (const std::exception& error) {
-      spdlog::error("request_id={} streamed response cut off after {} bytes: {}",
-                    log_.request_id, stream_bytes_, error.what());
-      stream_part_.clear();
-      stream_source_ = nullptr;
-      Close();
+      spdlog::error("request_id={} reading the next part failed: {}", log_.request_id,
+                    error.what());
+      CutStream("reading the next part failed");
       return false;
     }
+  }
+
+  // Ends a streamed response before its end and closes the connection. A chunked body then
+  // lacks its last chunk, which HTTP/1.1 clients report as an error, never as a short list.
+  void CutStream(const std::string& reason) {
+    spdlog::warn("request_id={} streamed response cut off after {} bytes: {}", log_.request_id,
+                 stream_bytes_, reason);
+    LogRequest(stream_bytes_);
+    stream_part_.clear();
+    stream_source_ = nullptr;
+    Close();
   }
 
   void DoWrite(bhttp::response<bhttp::string_body> response) {
@@ -386,7 +405,8 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   api::BodySource stream_source_;
   std::string stream_part_;
   bool stream_more_ = false;
-  size_t stream_bytes_ = 0;
+  bool stream_chunked_ = true;  // false for an HTTP/1.0 client
+  size_t stream_bytes_ = 0;     // body bytes written so far
 };
 
 }  // namespace

@@ -1,8 +1,10 @@
 """The Groups API end to end: list, create, get, update and delete, the group object, the error
 bodies, the order of the checks, the name rules and concurrent creates."""
 
+import base64
 import json
 import re
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -183,8 +185,8 @@ def test_list_unpaged_returns_all(make_workspace):
 
 
 def test_list_unpaged_streams_in_parts(make_workspace):
-    # 1,000 groups fill two parts of the stream exactly, so the third read finds no rows and
-    # only closes the JSON; after one delete the second part is a short one.
+    # 1,000 groups fill ten parts of the stream exactly, so the eleventh read finds no rows and
+    # only closes the JSON; after one delete the last part is a short one.
     ws = make_workspace()
     tokens = [ws.create_group(f"Streamed {i:04d}")["token"] for i in range(1000)]
 
@@ -203,6 +205,38 @@ def test_list_unpaged_streams_in_parts(make_workspace):
     assert paged == tokens
     last = listed(ws, "?page=100&per_page=10")
     assert [g["token"] for g in last["_embedded"]["groups"]] == tokens[990:]
+
+
+def test_list_streams_to_http10_without_chunks(make_workspace):
+    ws = make_workspace()
+    tokens = [ws.create_group(f"Old client {i:03d}")["token"] for i in range(150)]
+    host, port = ws.server.base_url.removeprefix("http://").split(":")
+    auth = base64.b64encode(f"{ws.token.token}:{ws.token.secret}".encode()).decode()
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(f"GET /api/{ws.slug}/groups HTTP/1.0\r\n"
+                           f"Authorization: Basic {auth}\r\n\r\n".encode())
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert b"transfer-encoding" not in head.lower()
+    assert [g["token"] for g in json.loads(body)["_embedded"]["groups"]] == tokens
+
+
+def test_filtered_empty_list_links_keep_filters(workspace):
+    body = listed(workspace, "?member=no%20such%26user&page=2&per_page=5")
+    base = f"/api/{workspace.slug}/groups?member=no%20such%26user"
+    assert body["_links"]["self"]["href"] == base
+    assert body["_links"]["prev_page"]["href"] == f"{base}&page=1&per_page=5"
+    assert body["pagination"]["total_count"] == 0
+
+    member = workspace.add_user(unique("filtered_"))
+    body = listed(workspace, f"?member={member['username']}&data_source=nosuchsource&page=3")
+    assert body["_links"]["self"]["href"] == (
+        f"/api/{workspace.slug}/groups?member={member['username']}&data_source=nosuchsource")
+    assert body["_links"]["prev_page"]["href"].endswith(
+        "data_source=nosuchsource&page=1&per_page=30")
 
 
 def test_list_ties_ordered_by_token(make_workspace, server):
