@@ -200,8 +200,8 @@ void RunWrite(ConnectionPool& pool, const std::function<void(Connection&)>& work
 // Runs `work` inside a read-only snapshot transaction, with the same retries as RunWrite.
 void RunRead(ConnectionPool& pool, const std::function<void(Connection&)>& work);
 
-// Runs `work`, which only reads, without BEGIN and COMMIT: each statement sees what was
-// committed when it started. On PostgreSQL that saves two round trips, so it suits reads whose
+// Runs `work`, which only reads, without BEGIN and COMMIT, so each statement reads the data
+// committed when that statement started. On PostgreSQL that saves two round trips, so it suits reads whose
 // statements need no common snapshot, such as a lookup by key. Retries as RunRead does, and
 // also replaces a pooled connection found closed at the first statement.
 void RunStatementReads(ConnectionPool& pool, const std::function<void(Connection&)>& work);

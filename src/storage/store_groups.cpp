@@ -93,12 +93,15 @@ std::optional<GroupMembership> SelectMembership(Connection& connection, std::str
 ListResult<Group> Store::ListGroups(int64_t workspace_id, const GroupFilter& filter,
                                     const PageRequest& page) {
   bool filtered = filter.member_user_id != 0 || filter.data_source_id != 0;
-  rows::StatementBuilder count{"SELECT COUNT(*) FROM user_groups g ", {}};
-  AppendGroupFilter(filter, workspace_id, count);
   ListResult<Group> result;
   RunRead(pool_, [&](Connection& connection) {
-    result.total_count = filtered ? QueryInt(connection, count.sql, count.params)
-                                  : CountGroups(connection, workspace_id);
+    if (filtered) {
+      rows::StatementBuilder count{"SELECT COUNT(*) FROM user_groups g ", {}};
+      AppendGroupFilter(filter, workspace_id, count);
+      result.total_count = QueryInt(connection, count.sql, count.params);
+    } else {
+      result.total_count = CountGroups(connection, workspace_id);
+    }
     PagePlan plan = PlanPage(page, result.total_count);
     std::string_view order = plan.from_end ? "ORDER BY g.created_at DESC, g.token DESC "
                                            : "ORDER BY g.created_at, g.token ";
@@ -122,7 +125,7 @@ std::vector<Group> Store::ListGroupsAfter(int64_t workspace_id, const GroupFilte
   rows::StatementBuilder list{std::string(rows::kGroupSelect), {}};
   AppendGroupFilter(filter, workspace_id, list);
   if (after) {
-    // A row-value comparison, which both engines answer from the listing index.
+    // A row-value comparison, which both engines evaluate with the listing index.
     std::string created_at = list.Bind(after->created_at);
     list.sql += "AND (g.created_at, g.token) > (" + created_at + ", " + list.Bind(after->token) +
                 ") ";

@@ -169,8 +169,8 @@ TEST_F(StoreTest, PagesAreOrderedAndCounted) {
   EXPECT_EQ(page.items[0].name, "g6");
 }
 
-// Pages past the middle are read backwards from the end; every page must still equal the
-// same slice of the whole list, and the count must survive deletes spread over its slots.
+// Pages past the middle are read backwards from the end, so every page is compared with the
+// same slice of the whole list. The deletes spread over several slots of the group count.
 TEST_F(StoreTest, EveryPageMatchesTheWholeList) {
   std::vector<Group> created;
   for (int i = 0; i < 23; ++i) created.push_back(NewGroup("g" + std::to_string(i)));
